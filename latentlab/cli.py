@@ -1,0 +1,357 @@
+"""Command line: `latentlab train | eval | sample` run headless; no sub-command opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from latentlab import __version__
+
+EXIT_ERROR = 1
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or a positive number, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latentlab",
+        description="A desktop lab for generative image models. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"latentlab {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    add_window_options(parser, None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    window = commands.add_parser("gui", help="open the window (the same as no command)")
+    add_window_options(window, argparse.SUPPRESS)
+
+    data_help = "builtin (default) | mnist | fashion-mnist | kmnist | PATH to an IDX images file or an image folder"
+    train = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
+    train.add_argument("--model", choices=("vae", "gan"), default="vae")
+    train.add_argument("--data", metavar="SPEC", help=data_help)
+    train.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
+    budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
+    train.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
+    train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
+    train.add_argument("--batch-size", type=positive_int, metavar="B")
+    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 1e-3 / 2e-4")
+    train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
+    train.add_argument("--seed", type=int, default=0, metavar="S")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument("--out", metavar="FILE", help="checkpoint to write (.safetensors); default: the --resume file")
+    train.add_argument("--resume", metavar="FILE", help="continue the run saved in FILE (model, optimizer, RNG state)")
+    train.add_argument("--save-every", type=positive_float, default=60.0, metavar="SECONDS",
+                       help="autosave the checkpoint this often (default 60); it is also saved at the end")
+
+    evaluate = commands.add_parser("eval", help="evaluate a checkpoint on held-out data")
+    evaluate.add_argument("checkpoint", metavar="FILE")
+    evaluate.add_argument("--data", metavar="SPEC", help="default: the data the checkpoint was trained on")
+    evaluate.add_argument("--data-dir", metavar="DIR")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    sample = commands.add_parser("sample", help="write a PNG grid of images decoded from z ~ N(0, I)")
+    sample.add_argument("checkpoint", metavar="FILE")
+    sample.add_argument("--out", required=True, metavar="PNG")
+    sample.add_argument("--n", type=positive_int, default=64, metavar="N")
+    sample.add_argument("--seed", type=int, default=0, metavar="S")
+    return parser
+
+
+def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) -> None:
+    """Options of the window, accepted before or after `gui`. Under `gui` they default to SUPPRESS so
+    they never overwrite values given before it."""
+
+    def default(value):
+        return suppress if suppress is not None else value
+
+    group = parser.add_argument_group("window options (no command, or `gui`)")
+    group.add_argument("--model", dest="gui_model", choices=("vae", "gan"), default=default("vae"))
+    group.add_argument("--data", dest="gui_data", metavar="SPEC", default=default("builtin"), help="dataset to train on")
+    group.add_argument("--data-dir", dest="gui_data_dir", metavar="DIR", default=default(None))
+    group.add_argument("--checkpoint", dest="gui_checkpoint", metavar="FILE", default=default(None), help="open this checkpoint")
+    group.add_argument("--latent-dim", dest="gui_latent_dim", type=positive_int, metavar="D", default=default(None))
+    group.add_argument("--train", dest="gui_train", action="store_true", default=default(False), help="start training on launch")
+    group.add_argument("--screenshot", dest="gui_screenshot", metavar="PNG", default=default(None),
+                       help="save a picture of the window after --after seconds, then exit")
+    group.add_argument("--after", dest="gui_after", type=non_negative_float, metavar="SECONDS", default=default(None))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from latentlab.core.errors import LatentlabError
+
+    if args.gui_after is not None and args.gui_screenshot is None:
+        raise LatentlabError("--after needs --screenshot PNG: it says when to take the picture")
+    if args.gui_screenshot is not None:
+        check_writable(Path(args.gui_screenshot))
+    from latentlab.gui.app import run_app
+
+    return run_app(
+        model=args.gui_model,
+        data=args.gui_data,
+        data_dir=args.gui_data_dir,
+        checkpoint=args.gui_checkpoint,
+        latent_dim=args.gui_latent_dim,
+        train=args.gui_train,
+        screenshot=args.gui_screenshot,
+        after=args.gui_after,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from latentlab.core.errors import LatentlabError
+
+    try:
+        handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}
+        handler = handlers[args.command]
+        return handler(args)
+    except KeyboardInterrupt:
+        print("latentlab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except LatentlabError as exc:
+        if args.debug:
+            traceback.print_exc()
+        from latentlab.core.training import TrainingDiverged
+
+        print(f"latentlab: error: {exc}", file=sys.stderr)
+        return EXIT_DIVERGED if isinstance(exc, TrainingDiverged) else EXIT_ERROR
+    except Exception as exc:  # a bug: say so in one line unless --debug asks for the traceback
+        if args.debug:
+            raise
+        print(f"latentlab: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def check_writable(path: Path) -> None:
+    from latentlab.core.errors import LatentlabError
+
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise LatentlabError(f"{path}: is a folder: give a file name such as {path / 'run.safetensors'}")
+    if not parent.is_dir():
+        raise LatentlabError(f"{path}: folder {parent} does not exist: create it or choose another --out")
+    if not os.access(parent, os.W_OK):
+        raise LatentlabError(f"{path}: folder {parent} is not writable: choose another --out")
+
+
+class Progress:
+    """Training progress on stderr: one rewritten line on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.interval = 0.25 if self.live else 2.0
+        self.last = 0.0
+
+    def update(self, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        if self.live:
+            self.stream.write("\r\x1b[K" + text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
+    if kind == "vae":
+        return (
+            f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
+        )
+    parts = [f"D loss {metrics['d_loss']:.3f}  G loss {metrics['g_loss']:.3f}"] if "d_loss" in metrics else []
+    parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
+    return "  ".join(parts)
+
+
+def resolve_spec(spec: str) -> str:
+    """Named sets stay names; paths become absolute so a checkpoint finds its data from anywhere."""
+    from latentlab.core.data import NAMED_SETS
+
+    return spec if spec == "builtin" or spec in NAMED_SETS else str(Path(spec).expanduser().resolve())
+
+
+def configs_for_training(args: argparse.Namespace, resumed):
+    """Model and training configs from the flags, or from the checkpoint being resumed."""
+    from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig
+
+    if resumed is not None:
+        budget = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
+        return resumed.model_config, resumed.train_config.with_changes(device=args.device, **budget)
+    defaults = MODEL_DEFAULTS[args.model]
+    model_config = ModelConfig(
+        kind=args.model,
+        arch=args.arch or defaults["arch"],
+        latent_dim=args.latent_dim or defaults["latent_dim"],
+    )
+    train_config = TrainConfig(
+        epochs=args.epochs if args.epochs or args.steps else 10,
+        steps=args.steps,
+        batch_size=args.batch_size or defaults["batch_size"],
+        lr=args.lr or defaults["lr"],
+        beta=args.beta,
+        seed=args.seed,
+        device=args.device,
+    )
+    return model_config, train_config
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
+    from latentlab.core.data import load_data
+    from latentlab.core.errors import LatentlabError
+    from latentlab.core.training import make_trainer
+
+    if args.out is None and args.resume is None:
+        raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
+    out = Path(args.out or args.resume)
+    check_writable(out)
+    resumed = load_checkpoint(args.resume) if args.resume else None
+    model_config, train_config = configs_for_training(args, resumed)
+    spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
+    progress = Progress()
+    data = load_data(
+        spec,
+        args.data_dir,
+        channels=model_config.channels,
+        image_size=model_config.image_size,
+        seed=train_config.seed,
+        progress=progress.line,
+    )
+    for warning in data.warnings:
+        progress.line(f"latentlab: warning: {warning}")
+    trainer = make_trainer(model_config, train_config, data)
+    if resumed is not None:
+        trainer.restore(resumed.step, resumed.model_state, resumed.optimizer_states, resumed.loop_state, resumed.history)
+    progress.line(
+        f"training {model_config.kind} ({model_config.arch}, latent {model_config.latent_dim}) on {data.name}: "
+        f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
+        + (f"resuming at step {trainer.step:,} of " if resumed else "")
+        + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
+    )
+    metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
+
+    def save() -> None:
+        save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+
+    epochs_done = int(trainer.epoch)
+    last_save = time.monotonic()
+    try:
+        for report in trainer.run():
+            progress.update(
+                f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
+                f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
+            )
+            if int(report.epoch) > epochs_done:
+                epochs_done = int(report.epoch)
+                metrics = trainer.evaluate()
+                progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
+                trainer.reset_clock()
+            if time.monotonic() - last_save >= args.save_every:
+                save()
+                last_save = time.monotonic()
+                trainer.reset_clock()
+    except KeyboardInterrupt:
+        save()
+        progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
+        raise
+    if not metrics or trainer.step % trainer.batches_per_epoch:
+        metrics = trainer.evaluate()
+        progress.line(f"held-out after {trainer.step:,} steps: {describe_metrics(model_config.kind, metrics)}")
+    save()
+    progress.line(f"wrote {out}")
+    return 0
+
+
+def load_for_inference(path: str):
+    from latentlab.core.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    return checkpoint, checkpoint.build_model()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import torch
+
+    from latentlab.core.data import load_data
+    from latentlab.core.training import evaluate_gan, evaluate_vae, images_to_tensor
+
+    checkpoint, model = load_for_inference(args.checkpoint)
+    config = checkpoint.model_config
+    spec = args.data or checkpoint.data_spec
+    data = load_data(
+        spec, args.data_dir, channels=config.channels, image_size=config.image_size, seed=checkpoint.train_config.seed
+    )
+    images = images_to_tensor(data.test_images, torch.device("cpu"))
+    seed = checkpoint.train_config.seed
+    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed)
+    result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
+    if config.kind == "vae":
+        result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
+    else:
+        result.update(d_real=raw["d_real"], d_fake=raw["d_fake"])
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{args.checkpoint}: {config.kind} after {checkpoint.step:,} steps, {result['n']:,} held-out images of {spec}")
+        print(describe_metrics(config.kind, raw))
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from latentlab.core.export import save_grid
+
+    out = Path(args.out)
+    check_writable(out)
+    checkpoint, model = load_for_inference(args.checkpoint)
+    z = torch.randn(args.n, checkpoint.model_config.latent_dim, generator=torch.Generator().manual_seed(args.seed))
+    with torch.no_grad():
+        images = model.decode(z).numpy()
+    save_grid(images, out)
+    print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""The pure core of latentlab: data, models, training, checkpoints. Never imports Qt."""

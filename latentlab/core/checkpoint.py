@@ -1,0 +1,231 @@
+"""Checkpoints: one .safetensors file, weights and optimizer state as tensors, everything else as JSON
+metadata. Loading never unpickles; writes are atomic (temp file, fsync, rename)."""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from latentlab import __version__
+from latentlab.core.atomic import write_atomically
+from latentlab.core.config import ModelConfig, TrainConfig
+from latentlab.core.errors import CheckpointError, LatentlabError
+from latentlab.core.history import History
+
+FORMAT_VERSION = 1
+METADATA_KEY = "latentlab"
+# A safetensors header longer than this is not one of ours (ours are a few kilobytes).
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    model_config: ModelConfig
+    train_config: TrainConfig
+    data_spec: str
+    step: int
+    model_state: dict[str, torch.Tensor]
+    optimizer_states: dict[str, dict] = field(default_factory=dict)
+    loop_state: dict[str, torch.Tensor] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: History | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. bookmarks, named latent directions
+    package_version: str = __version__
+
+    def build_model(self) -> torch.nn.Module:
+        """A fresh CPU model of the saved architecture with the saved weights."""
+        from latentlab.core.models import build_model
+
+        model = build_model(self.model_config)
+        check_state_fits(model, self.model_state, self.model_config)
+        model.load_state_dict(self.model_state)
+        model.eval()
+        return model
+
+
+def check_state_fits(model: torch.nn.Module, state: dict[str, torch.Tensor], config: ModelConfig, source: str = "checkpoint") -> None:
+    """Refuse weights of another architecture before a single tensor is copied."""
+    expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
+    found = {name: tuple(t.shape) for name, t in state.items()}
+    if expected != found:
+        missing = sorted(set(expected) - set(found))
+        wrong = sorted(n for n in set(expected) & set(found) if expected[n] != found[n])
+        detail = f"missing {missing[0]}" if missing else f"{wrong[0]} is {found[wrong[0]]}, expected {expected[wrong[0]]}" if wrong else "extra weights"
+        raise CheckpointError(
+            f"{source}: weights do not fit a {config.kind} {config.arch} with latent dim {config.latent_dim} ({detail})"
+        )
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
+    path = Path(path)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, tensor in checkpoint.model_state.items():
+        tensors[f"model/{name}"] = tensor
+    optimizer_json: dict[str, Any] = {}
+    for opt_name, state in checkpoint.optimizer_states.items():
+        optimizer_json[opt_name] = _flatten_optimizer(opt_name, state, tensors)
+    for name, tensor in checkpoint.loop_state.items():
+        tensors[f"loop/{name}"] = tensor
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "package_version": checkpoint.package_version,
+        "model_config": checkpoint.model_config.to_dict(),
+        "train_config": checkpoint.train_config.to_dict(),
+        "data_spec": checkpoint.data_spec,
+        "step": checkpoint.step,
+        "metrics": checkpoint.metrics,
+        "optimizers": optimizer_json,
+        "history": checkpoint.history.to_dict() if checkpoint.history is not None else None,
+        "extra": checkpoint.extra,
+    }
+    # Copies: safetensors refuses views that share storage, and the caller may keep training.
+    payload = save_tensors(
+        {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()},
+        metadata={METADATA_KEY: json.dumps(meta)},
+    )
+    write_atomically(path, payload)
+    return path
+
+
+def _flatten_optimizer(opt_name: str, state: dict, tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """torch optimizer state_dict -> JSON (param groups, scalars) + tensors named optim/<opt>/<param>/<key>."""
+    per_param: dict[str, dict[str, Any]] = {}
+    for param_id, values in state["state"].items():
+        scalars = {}
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optim/{opt_name}/{param_id}/{key}"] = value
+            else:
+                scalars[key] = value
+        per_param[str(param_id)] = scalars
+    return {"param_groups": state["param_groups"], "scalars": per_param}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise CheckpointError(f"{name}: is a folder, not a checkpoint file") from None
+    except FileNotFoundError:
+        raise CheckpointError(f"{name}: no such file: check the path") from None
+    except OSError as exc:
+        raise CheckpointError(f"{name}: cannot read ({exc.strerror})") from None
+    meta = _read_metadata(name, raw)
+    try:
+        tensors = load_tensors(raw)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{name}: damaged checkpoint ({_first_line(exc)}): use an intact copy") from None
+    try:
+        return _assemble(meta, tensors)
+    except (KeyError, TypeError, ValueError, LatentlabError) as exc:
+        raise CheckpointError(f"{name}: latentlab metadata is malformed ({_first_line(exc)})") from None
+
+
+def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
+    if raw[:2] == b"PK" or raw[:1] == b"\x80":
+        raise CheckpointError(
+            f"{name}: looks like a pickled PyTorch file (.pt/.pth) from another tool; latentlab never unpickles "
+            "files (they can run code): open a latentlab .safetensors checkpoint instead"
+        )
+    not_ours = f"{name}: not a latentlab checkpoint (expected a .safetensors file written by latentlab)"
+    if len(raw) < 8:
+        raise CheckpointError(f"{not_ours}; it is only {len(raw)} bytes")
+    (header_len,) = struct.unpack("<Q", raw[:8])
+    if header_len == 0 or header_len > MAX_HEADER_BYTES:
+        raise CheckpointError(not_ours)
+    if 8 + header_len > len(raw):
+        raise CheckpointError(f"{name}: truncated: the header needs {8 + header_len} bytes, the file has {len(raw)}")
+    try:
+        header = json.loads(raw[8 : 8 + header_len])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CheckpointError(not_ours) from None
+    if not isinstance(header, dict):
+        raise CheckpointError(not_ours)
+    data_len = len(raw) - 8 - header_len
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if isinstance(offsets, list) and len(offsets) == 2 and isinstance(offsets[1], int) and offsets[1] > data_len:
+            raise CheckpointError(f"{name}: truncated: tensor data ends at byte {offsets[1]} but only {data_len} are present")
+    metadata = header.get("__metadata__") or {}
+    if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
+        raise CheckpointError(f"{not_ours}; this safetensors file has no latentlab metadata")
+    try:
+        meta = json.loads(metadata[METADATA_KEY])
+    except (TypeError, json.JSONDecodeError):
+        raise CheckpointError(f"{name}: latentlab metadata is not valid JSON: the file is damaged") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{name}: latentlab metadata is malformed")
+    version = meta.get("format_version")
+    if not isinstance(version, int):
+        raise CheckpointError(f"{name}: latentlab metadata has no format version: the file is damaged")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{name}: written by a newer latentlab ({meta.get('package_version', '?')}, format {version}); "
+            f"this one reads format {FORMAT_VERSION}: upgrade latentlab"
+        )
+    return meta
+
+
+def _assemble(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Checkpoint:
+    model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    loop_state = {k[len("loop/") :]: v for k, v in tensors.items() if k.startswith("loop/")}
+    optimizer_states = {}
+    for opt_name, info in (meta.get("optimizers") or {}).items():
+        prefix = f"optim/{opt_name}/"
+        per_param: dict[int, dict[str, Any]] = {int(pid): dict(scalars) for pid, scalars in info["scalars"].items()}
+        for key, tensor in tensors.items():
+            if key.startswith(prefix):
+                pid, field_name = key[len(prefix) :].split("/", 1)
+                per_param.setdefault(int(pid), {})[field_name] = tensor
+        optimizer_states[opt_name] = {"state": per_param, "param_groups": info["param_groups"]}
+    history = meta.get("history")
+    return Checkpoint(
+        model_config=ModelConfig.from_dict(meta["model_config"]),
+        train_config=TrainConfig.from_dict(meta["train_config"]),
+        data_spec=str(meta["data_spec"]),
+        step=int(meta["step"]),
+        model_state=model_state,
+        optimizer_states=optimizer_states,
+        loop_state=loop_state,
+        metrics={k: float(v) for k, v in (meta.get("metrics") or {}).items()},
+        history=History.from_dict(history) if history else None,
+        extra=dict(meta.get("extra") or {}),
+        package_version=str(meta.get("package_version", "?")),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def checkpoint_from_trainer(trainer, data_spec: str, metrics: dict[str, float] | None = None, extra: dict | None = None) -> Checkpoint:
+    """Everything needed to rebuild and resume `trainer`'s run."""
+    return Checkpoint(
+        model_config=trainer.model_config,
+        train_config=trainer.train_config,
+        data_spec=data_spec,
+        step=trainer.step,
+        model_state=trainer.model.state_dict(),
+        optimizer_states={name: opt.state_dict() for name, opt in trainer.optimizers.items()},
+        loop_state=trainer.loop_state(),
+        metrics=dict(metrics or {}),
+        history=trainer.history,
+        extra=dict(extra or {}),
+    )

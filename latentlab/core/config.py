@@ -1,0 +1,92 @@
+"""Frozen configuration records. Everything needed to rebuild a model travels in these."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from latentlab.core.errors import LatentlabError
+
+MODEL_KINDS = ("vae", "gan")
+ARCHS = ("mlp", "conv")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of a model. `latent_dim` is the VAE latent size or the GAN noise size."""
+
+    kind: str = "vae"
+    arch: str = "mlp"
+    latent_dim: int = 2
+    channels: int = 1
+    image_size: int = 28
+    hidden: int = 512  # width of the widest hidden layer (MLP) or base channel count x 8 (conv)
+
+    def __post_init__(self) -> None:
+        if self.kind not in MODEL_KINDS:
+            raise LatentlabError(f"unknown model {self.kind!r}: use one of {', '.join(MODEL_KINDS)}")
+        if self.arch not in ARCHS:
+            raise LatentlabError(f"unknown architecture {self.arch!r}: use one of {', '.join(ARCHS)}")
+        if self.latent_dim < 1:
+            raise LatentlabError(f"latent dim must be at least 1, got {self.latent_dim}")
+        if self.channels not in (1, 3):
+            raise LatentlabError(f"images must have 1 or 3 channels, got {self.channels}")
+        if self.image_size < 8:
+            raise LatentlabError(f"image size must be at least 8 pixels, got {self.image_size}")
+        if self.hidden < 8:
+            raise LatentlabError(f"hidden width must be at least 8, got {self.hidden}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "ModelConfig":
+        return cls(**_known_fields(cls, raw))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. `epochs` and `steps` bound the run; both None means run until stopped."""
+
+    epochs: int | None = None
+    steps: int | None = None
+    batch_size: int = 128
+    lr: float = 1e-3
+    beta: float = 1.0  # weight of the KL term in the VAE loss (1.0 = the true ELBO)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.epochs is not None and self.epochs < 1:
+            raise LatentlabError(f"epochs must be at least 1, got {self.epochs}")
+        if self.steps is not None and self.steps < 1:
+            raise LatentlabError(f"steps must be at least 1, got {self.steps}")
+        if self.batch_size < 1:
+            raise LatentlabError(f"batch size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise LatentlabError(f"learning rate must be positive, got {self.lr}")
+        if not self.beta >= 0:
+            raise LatentlabError(f"beta must be zero or positive, got {self.beta}")
+
+    def with_changes(self, **changes: Any) -> "TrainConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "TrainConfig":
+        return cls(**_known_fields(cls, raw))
+
+
+def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
+
+
+# Per-model defaults for the command line. The VAE's 16-D latent is what reconstructs MNIST-like data
+# well; the window starts at 2-D so the latent plane can be drawn directly.
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "vae": {"arch": "mlp", "latent_dim": 16, "lr": 1e-3, "batch_size": 128},
+    "gan": {"arch": "conv", "latent_dim": 64, "lr": 2e-4, "batch_size": 64},
+}

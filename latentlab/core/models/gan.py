@@ -1,0 +1,73 @@
+"""Generative adversarial network (Goodfellow et al., 2014), DCGAN-style (Radford et al., 2016).
+
+The generator G maps noise z ~ N(0, I) to an image; the discriminator D maps an image to the logit of
+"real". They are trained adversarially: D learns to tell real from fake, G learns to fool D. There is
+no encoder and no likelihood. G works in [-1, 1] (tanh); `decode` returns images in [0, 1].
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from latentlab.core.config import ModelConfig
+from latentlab.core.models.layers import ConvDecoder, ConvEncoder, mlp
+
+
+class Generator(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        side, c = config.image_size, config.channels
+        if config.arch == "mlp":
+            body = nn.Sequential(
+                mlp([config.latent_dim, config.hidden // 2, config.hidden, c * side * side]),
+                nn.Unflatten(1, (c, side, side)),
+            )
+        else:
+            body = ConvDecoder(config, in_features=config.latent_dim, batch_norm=True)
+        self.net = nn.Sequential(body, nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.arch == "mlp":
+            pixels = config.channels * config.image_size**2
+            features = nn.Sequential(
+                nn.Flatten(), mlp([pixels, config.hidden, config.hidden // 2], activation=_leaky, final_activation=True)
+            )
+            width = config.hidden // 2
+        else:
+            features = ConvEncoder(config, activation=_leaky)
+            width = features.out_features
+        self.net = nn.Sequential(features, nn.Linear(width, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] -> one real-vs-fake logit per image."""
+        return self.net(x).squeeze(1)
+
+
+def _leaky() -> nn.Module:
+    return nn.LeakyReLU(0.2)
+
+
+class GAN(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.kind != "gan":
+            raise ValueError(f"GAN needs a gan config, got {config.kind}")
+        self.config = config
+        self.generator = Generator(config)
+        self.discriminator = Discriminator(config)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Noise z -> images G(z) in [0, 1]."""
+        return (self.generator(z) + 1.0) * 0.5
+
+    @staticmethod
+    def to_model_range(images01: torch.Tensor) -> torch.Tensor:
+        """Data in [0, 1] -> the [-1, 1] range that G produces and D judges."""
+        return images01 * 2.0 - 1.0

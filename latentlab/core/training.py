@@ -1,0 +1,299 @@
+"""Trainers whose loop is a generator of plain reports: no threads, no prints, no Qt.
+
+A caller (the CLI, a Qt worker, a test) iterates `trainer.run()` and can stop, pause or snapshot
+between any two steps. Reports carry Python floats only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from latentlab.core.config import ModelConfig, TrainConfig
+from latentlab.core.data import ImageSet
+from latentlab.core.device import pick_device, seed_everything
+from latentlab.core.errors import LatentlabError
+from latentlab.core.history import History
+from latentlab.core.models import GAN, VAE, build_model
+from latentlab.core.models.vae import neg_elbo
+
+VAE_METRICS = ("neg_elbo", "recon", "kl")
+GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class TrainingDiverged(LatentlabError):
+    """The loss or the gradients stopped being finite; the weights were left at the last finite step."""
+
+
+@dataclass(frozen=True)
+class StepReport:
+    model: str
+    step: int  # optimisation steps done so far
+    epoch: float  # epochs done so far, fractional
+    images_per_s: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def images_to_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint8 [N, C, H, W] -> float32 in [0, 1] on `device`."""
+    return torch.from_numpy(images).to(device=device, dtype=torch.float32).div_(255.0)
+
+
+class Trainer:
+    """Shared loop: epochs of seeded shuffles, step and epoch budgets, throughput, bounded history."""
+
+    metric_names: tuple[str, ...] = ()
+
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
+        if (data.channels, data.image_size) != (model_config.channels, model_config.image_size):
+            raise LatentlabError(
+                f"data {data.name} has {data.channels}x{data.image_size}x{data.image_size} images but the model "
+                f"expects {model_config.channels}x{model_config.image_size}x{model_config.image_size}"
+            )
+        self.model_config = model_config
+        self.train_config = train_config
+        self.data = data
+        self.device = pick_device(train_config.device)
+        self.rng = seed_everything(train_config.seed)
+        self.model = build_model(model_config).to(self.device)
+        self.train_x = images_to_tensor(data.train_images, self.device)
+        self.test_x = images_to_tensor(data.test_images, self.device)
+        self.batch_size = min(train_config.batch_size, len(self.train_x))
+        self.batches_per_epoch = max(1, len(self.train_x) // self.batch_size)
+        self.step = 0
+        self.history = History()
+        self._order = torch.randperm(len(self.train_x), generator=self.rng)
+        self._rate = 0.0
+        self._last_time: float | None = None
+
+    # -- budget -------------------------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return self.step / self.batches_per_epoch
+
+    @property
+    def total_steps(self) -> int | None:
+        """Steps the budget allows, or None for a run that goes on until stopped."""
+        if self.train_config.steps is not None:
+            return self.train_config.steps
+        if self.train_config.epochs is not None:
+            return self.train_config.epochs * self.batches_per_epoch
+        return None
+
+    @property
+    def finished(self) -> bool:
+        total = self.total_steps
+        return total is not None and self.step >= total
+
+    def run(self) -> Iterator[StepReport]:
+        """Train until the budget is spent, yielding a report after every step."""
+        while not self.finished:
+            yield self.train_step()
+
+    # -- one step -----------------------------------------------------------------------------
+    def next_batch(self) -> torch.Tensor:
+        position = self.step % self.batches_per_epoch
+        if position == 0 and self.step > 0:
+            self._order = torch.randperm(len(self.train_x), generator=self.rng)
+        index = self._order[position * self.batch_size : (position + 1) * self.batch_size]
+        return self.train_x[index.to(self.device)]
+
+    def noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.model_config.latent_dim, generator=self.rng).to(self.device)
+
+    def train_step(self) -> StepReport:
+        if self._last_time is None:
+            self._last_time = time.perf_counter()
+        batch = self.next_batch()
+        self.model.train()
+        metrics = self.optimise(batch)
+        self.step += 1
+        self._update_rate(len(batch))
+        self.history.add(self.step, metrics)
+        return StepReport(
+            model=self.model_config.kind,
+            step=self.step,
+            epoch=self.epoch,
+            images_per_s=self._rate,
+            metrics=metrics,
+        )
+
+    def _update_rate(self, images: int) -> None:
+        assert self._last_time is not None
+        now = time.perf_counter()
+        instant = images / max(now - self._last_time, 1e-9)
+        self._rate = instant if self._rate == 0.0 else 0.9 * self._rate + 0.1 * instant
+        self._last_time = now
+
+    def reset_clock(self) -> None:
+        """Forget the last step time (after a pause) so throughput is not diluted by idle time."""
+        self._last_time = None
+
+    def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, what: str) -> None:
+        """Step only on finite loss and gradients, so a divergence leaves the last finite weights."""
+        optimizer.zero_grad(set_to_none=True)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"{what} became {loss.item()} at step {self.step + 1}: lower the learning rate "
+                f"(now {self.train_config.lr:g}) and train again"
+            )
+        loss.backward()
+        params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, float("inf"))
+        if not torch.isfinite(grad_norm):
+            optimizer.zero_grad(set_to_none=True)
+            raise TrainingDiverged(
+                f"gradients of the {what} became non-finite at step {self.step + 1}: lower the learning rate "
+                f"(now {self.train_config.lr:g}) and train again"
+            )
+        optimizer.step()
+
+    # -- subclass hooks -----------------------------------------------------------------------
+    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+        raise NotImplementedError
+
+    def evaluate(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        raise NotImplementedError
+
+    # -- resume -------------------------------------------------------------------------------
+    def loop_state(self) -> dict[str, torch.Tensor]:
+        """Tensors that, with model and optimizer state, make a resumed run continue exactly."""
+        return {"rng": self.rng.get_state(), "order": self._order.clone()}
+
+    def restore(self, step: int, model_state, optimizer_states, loop_state, history: History | None) -> None:
+        self.model.load_state_dict(model_state)
+        for name, optimizer in self.optimizers.items():
+            if name in optimizer_states:
+                optimizer.load_state_dict(optimizer_states[name])
+        if "rng" in loop_state:
+            self.rng.set_state(loop_state["rng"])
+        if "order" in loop_state and len(loop_state["order"]) == len(self.train_x):
+            self._order = loop_state["order"].clone()
+        self.step = step
+        if history is not None:
+            self.history = history
+
+
+class VAETrainer(Trainer):
+    metric_names = VAE_METRICS
+
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
+        super().__init__(model_config, train_config, data)
+        self.vae: VAE = self.model  # type: ignore[assignment]
+        self.optimizer = torch.optim.Adam(self.vae.parameters(), lr=train_config.lr)
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"vae": self.optimizer}
+
+    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+        eps = self.noise(len(batch))
+        logits, mu, logvar = self.vae(batch, eps)
+        terms = neg_elbo(batch, logits, mu, logvar, beta=self.train_config.beta)
+        self.backward_and_step(terms.objective, self.optimizer, "VAE loss")
+        return {
+            "neg_elbo": float(terms.neg_elbo.detach()),
+            "recon": float(terms.recon.detach()),
+            "kl": float(terms.kl.detach()),
+        }
+
+    @torch.no_grad()
+    def evaluate(self, chunk: int = 1000) -> dict[str, float]:
+        """Held-out negative ELBO per image in nats (one seeded posterior sample per image)."""
+        return evaluate_vae(self.vae, self.test_x, seed=self.train_config.seed, chunk=chunk)
+
+
+def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+    rng = torch.Generator().manual_seed(seed + 1)
+    was_training = vae.training
+    vae.eval()
+    totals = {"recon": 0.0, "kl": 0.0}
+    with torch.no_grad():
+        for start in range(0, len(images), chunk):
+            x = images[start : start + chunk]
+            eps = torch.randn(len(x), vae.config.latent_dim, generator=rng).to(x.device)
+            logits, mu, logvar = vae(x, eps)
+            terms = neg_elbo(x, logits, mu, logvar)
+            totals["recon"] += float(terms.recon) * len(x)
+            totals["kl"] += float(terms.kl) * len(x)
+    vae.train(was_training)
+    n = len(images)
+    recon, kl = totals["recon"] / n, totals["kl"] / n
+    return {"n": n, "neg_elbo": recon + kl, "recon": recon, "kl": kl}
+
+
+class GANTrainer(Trainer):
+    """Non-saturating GAN: D minimises BCE on real vs fake; G maximises log D(G(z))."""
+
+    metric_names = GAN_METRICS
+
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
+        super().__init__(model_config, train_config, data)
+        self.gan: GAN = self.model  # type: ignore[assignment]
+        # Adam with beta1 = 0.5, as in DCGAN: momentum 0.9 makes the adversarial game oscillate.
+        betas = (0.5, 0.999)
+        self.opt_g = torch.optim.Adam(self.gan.generator.parameters(), lr=train_config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.gan.discriminator.parameters(), lr=train_config.lr, betas=betas)
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+        G, D = self.gan.generator, self.gan.discriminator
+        real = GAN.to_model_range(batch)
+        fake = G(self.noise(len(batch)))
+        ones = torch.ones(len(batch), device=self.device)
+        zeros = torch.zeros(len(batch), device=self.device)
+
+        real_logits = D(real)
+        fake_logits = D(fake.detach())
+        d_loss = F.binary_cross_entropy_with_logits(real_logits, ones) + F.binary_cross_entropy_with_logits(
+            fake_logits, zeros
+        )
+        self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
+
+        # Non-saturating generator loss -log D(G(z)): strong gradients while D still wins.
+        g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
+        self.backward_and_step(g_loss, self.opt_g, "generator loss")
+        return {
+            "d_loss": float(d_loss.detach()),
+            "g_loss": float(g_loss.detach()),
+            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
+            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
+        }
+
+    @torch.no_grad()
+    def evaluate(self, chunk: int = 1000) -> dict[str, float]:
+        """Mean D(x) on held-out images and D(G(z)) on as many seeded samples."""
+        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk)
+
+
+def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+    rng = torch.Generator().manual_seed(seed + 1)
+    was_training = gan.training
+    gan.eval()
+    d_real = d_fake = 0.0
+    with torch.no_grad():
+        for start in range(0, len(images), chunk):
+            x = images[start : start + chunk]
+            z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
+            d_real += float(torch.sigmoid(gan.discriminator(GAN.to_model_range(x))).sum())
+            d_fake += float(torch.sigmoid(gan.discriminator(gan.generator(z))).sum())
+    gan.train(was_training)
+    n = len(images)
+    return {"n": n, "d_real": d_real / n, "d_fake": d_fake / n}
+
+
+def make_trainer(model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> Trainer:
+    cls = VAETrainer if model_config.kind == "vae" else GANTrainer
+    return cls(model_config, train_config, data)
