@@ -44,8 +44,11 @@ class Checkpoint:
         """A fresh CPU model of the saved architecture with the saved weights."""
         from latentlab.core.models import build_model
 
+        # Compare shapes on the meta device first: a forged config cannot make us allocate a giant model.
+        with torch.device("meta"):
+            skeleton = build_model(self.model_config)
+        check_state_fits(skeleton, self.model_state, self.model_config)
         model = build_model(self.model_config)
-        check_state_fits(model, self.model_state, self.model_config)
         model.load_state_dict(self.model_state)
         model.eval()
         return model
@@ -131,7 +134,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(f"{name}: damaged checkpoint ({_first_line(exc)}): use an intact copy") from None
     try:
         return _assemble(meta, tensors)
-    except (KeyError, TypeError, ValueError, LatentlabError) as exc:
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError, LatentlabError) as exc:
         raise CheckpointError(f"{name}: latentlab metadata is malformed ({_first_line(exc)})") from None
 
 

@@ -112,18 +112,29 @@ def test_foreign_safetensors_and_junk_are_refused(tmp_path):
         load_checkpoint(tmp_path / "missing.safetensors")
 
 
-def test_newer_format_is_refused_with_upgrade_advice(tmp_path, trained):
-    path = save_checkpoint(tmp_path / "run.safetensors", checkpoint_from_trainer(trained, "builtin"))
+def edit_metadata(path, change):
     raw = path.read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + n])
     meta = json.loads(header["__metadata__"]["latentlab"])
-    meta["format_version"] = FORMAT_VERSION + 1
+    change(meta)
     header["__metadata__"]["latentlab"] = json.dumps(meta)
     new_header = json.dumps(header).encode()
     path.write_bytes(struct.pack("<Q", len(new_header)) + new_header + raw[8 + n :])
+
+
+def test_newer_format_is_refused_with_upgrade_advice(tmp_path, trained):
+    path = save_checkpoint(tmp_path / "run.safetensors", checkpoint_from_trainer(trained, "builtin"))
+    edit_metadata(path, lambda meta: meta.update(format_version=FORMAT_VERSION + 1))
     with pytest.raises(CheckpointError, match="upgrade latentlab"):
         load_checkpoint(path)
+
+
+def test_forged_giant_config_is_refused_without_building_the_model(tmp_path, trained):
+    path = save_checkpoint(tmp_path / "run.safetensors", checkpoint_from_trainer(trained, "builtin"))
+    edit_metadata(path, lambda meta: meta["model_config"].update(hidden=10**7))  # ~60 GB if ever built
+    with pytest.raises(CheckpointError, match="weights do not fit"):
+        load_checkpoint(path).build_model()
 
 
 def test_weights_of_another_architecture_are_refused_before_copying(tmp_path, trained):
