@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
     train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
     train.add_argument("--batch-size", type=positive_int, metavar="B")
-    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 1e-3 / 2e-4")
+    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 2e-4 (GAN)")
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
     train.add_argument("--seed", type=int, default=0, metavar="S")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
@@ -216,15 +216,15 @@ def resolve_spec(spec: str) -> str:
 
 def configs_for_training(args: argparse.Namespace, resumed):
     """Model and training configs from the flags, or from the checkpoint being resumed."""
-    from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig
+    from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
 
     if resumed is not None:
         budget = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
         return resumed.model_config, resumed.train_config.with_changes(device=args.device, **budget)
-    defaults = MODEL_DEFAULTS[args.model]
+    defaults = model_defaults(args.model, args.arch)
     model_config = ModelConfig(
         kind=args.model,
-        arch=args.arch or defaults["arch"],
+        arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
     )
     train_config = TrainConfig(

@@ -17,6 +17,8 @@ def write_atomically(path: str | Path, payload: bytes) -> Path:
     except OSError as exc:
         raise LatentlabError(f"{path}: cannot write here ({exc.strerror}): choose a writable folder") from None
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would (0666 less umask).
+        os.fchmod(fd, 0o666 & ~_current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -31,3 +33,9 @@ def write_atomically(path: str | Path, payload: bytes) -> Path:
             raise LatentlabError(f"{path}: could not write ({exc.strerror}): check free space and permissions") from None
         raise
     return path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -139,7 +139,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
 
 
 def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
-    if raw[:2] == b"PK" or raw[:1] == b"\x80":
+    # A safetensors file starts with its header length (8 bytes, little-endian), then the JSON header's "{";
+    # that length's low byte may well be 0x80 (or spell "PK"), so only a file without the "{" is a pickle.
+    looks_like_safetensors = raw[8:9] == b"{"
+    if not looks_like_safetensors and (raw[:2] == b"PK" or raw[:1] == b"\x80"):
         raise CheckpointError(
             f"{name}: looks like a pickled PyTorch file (.pt/.pth) from another tool; latentlab never unpickles "
             "files (they can run code): open a latentlab .safetensors checkpoint instead"

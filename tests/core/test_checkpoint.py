@@ -146,3 +146,25 @@ def test_weights_of_another_architecture_are_refused_before_copying(tmp_path, tr
     with pytest.raises(CheckpointError, match="latent dim 8"):
         check_state_fits(other, loaded.model_state, other.config)
     assert all(torch.equal(before[k], v) for k, v in other.state_dict().items())
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path, trained):
+    import os
+    import stat
+
+    path = save_checkpoint(tmp_path / "run.safetensors", checkpoint_from_trainer(trained, "builtin"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_checkpoint_whose_header_length_starts_like_a_pickle_still_opens(tmp_path, trained):
+    """A safetensors header length whose low byte is 0x80 (a pickle's first byte) is still safetensors."""
+    path = save_checkpoint(tmp_path / "run.safetensors", checkpoint_from_trainer(trained, "builtin"))
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    padding = (0x80 - n) % 256 or 256
+    header = raw[8 : 8 + n] + b" " * padding  # JSON allows trailing spaces; safetensors pads them too
+    path.write_bytes(struct.pack("<Q", len(header)) + header + raw[8 + n :])
+    assert len(header) % 256 == 0x80
+    assert load_checkpoint(path).step == trained.step

@@ -64,13 +64,18 @@ class VAE(nn.Module):
         d = config.latent_dim
         pixels = config.channels * config.image_size**2
         if config.arch == "mlp":
-            widths = [pixels, config.hidden, config.hidden // 2]
-            self.encoder = nn.Sequential(nn.Flatten(), mlp(widths, final_activation=True))
+            # Asymmetric on purpose: the encoder only has to summarise an image, so one wide layer does;
+            # the decoder has to draw one from a few numbers (two on the window's latent plane), so it gets
+            # a second, narrower layer in front. SiLU, not ReLU: with ReLU the two-layer decoder learns far
+            # slower. On real MNIST this beats the classic 784-400-20 VAE by ~8% held-out neg-ELBO at 10
+            # epochs and gets there sooner in wall time (bench/vae_mnist.py; experiments in docs/quality.md).
+            h = config.hidden
+            self.encoder = nn.Sequential(nn.Flatten(), mlp([pixels, h], activation=nn.SiLU, final_activation=True))
             self.decoder = nn.Sequential(
-                mlp([d, *reversed(widths)]),
+                mlp([d, h // 2, h, pixels], activation=nn.SiLU),
                 nn.Unflatten(1, (config.channels, config.image_size, config.image_size)),
             )
-            features = widths[-1]
+            features = h
         else:
             self.encoder = ConvEncoder(config)
             self.decoder = ConvDecoder(config, in_features=d)

@@ -1,0 +1,242 @@
+"""GUI budgets: how fast the window responds while a model trains. Prints ONE JSON object; asserts nothing.
+
+    .venv/bin/python bench/gui_budgets.py            (offscreen unless QT_QPA_PLATFORM says otherwise)
+
+Figures (budgets in brackets):
+  decode_p95_ms               pick a latent point -> decode -> decoder canvas painted, while training runs  [<= 16]
+  grid16_ms                   16x16 VAE latent grid: decode 256 images + paint the grid (median, training runs)  [<= 60]
+  scatter10k_ms               set 10,000 latent points on the scatter + paint it (median)  [<= 50]
+  gui_lag_p95_ms              lateness of a 16 ms QTimer while training runs (p95)  [<= 50]
+  app_vs_headless_throughput  images/s of the window's worker / the same trainer headless, same torch
+                              threads, alternating phases in one run  [>= 0.9]
+  startup_s                   process start -> first paint of the main window (median of 3 launches)  [<= 3]
+Context keys (cores, load average, torch threads, ...) say what machine the figures came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+STARTUP_CHILD = r"""
+import os, sys, time
+t_start = float(sys.argv[1])
+from PySide6 import QtCore, QtWidgets
+
+class FirstPaint(QtCore.QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QtCore.QEvent.Type.Paint and isinstance(obj, QtWidgets.QWidget):
+            if isinstance(obj.window(), QtWidgets.QMainWindow):
+                print(f"FIRST_PAINT {time.time() - t_start:.4f}", flush=True)
+                os._exit(0)
+        return False
+
+app = QtWidgets.QApplication([])
+spy = FirstPaint()
+app.installEventFilter(spy)
+from latentlab.gui.app import run_app
+run_app()
+"""
+
+
+def percentile(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else float("nan")
+
+
+def measure_startup(runs: int = 3) -> float:
+    times = []
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_CHILD, repr(time.time())], capture_output=True, text=True, env=env, timeout=120
+        )
+        for line in out.stdout.splitlines():
+            if line.startswith("FIRST_PAINT"):
+                times.append(float(line.split()[1]))
+    return float(np.median(times)) if times else float("nan")
+
+
+def main() -> None:
+    results: dict[str, object] = {}
+    load_before = os.getloadavg()
+    startup = measure_startup()
+
+    import torch
+
+    default_threads = torch.get_num_threads()  # what a fresh headless process (the CLI) trains with
+    from PySide6 import QtCore, QtWidgets
+
+    from latentlab.core.data import load_data
+    from latentlab.core.training import make_trainer
+    from latentlab.gui import theme
+    from latentlab.gui.main_window import MainWindow
+    from latentlab.gui.worker import available_cores, worker_threads
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    theme.apply(app)
+    data = load_data("builtin")
+    window = MainWindow()
+    window.show_dialogs = False
+    window.show()
+    window.train()
+
+    def spin(ms: int) -> None:
+        loop = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def spin_until(check, timeout_s: float = 60.0) -> None:
+        end = time.monotonic() + timeout_s
+        while not check() and time.monotonic() < end:
+            spin(20)
+
+    spin_until(lambda: window.step > 30 and window.decoder.ready and window.scatter.plane is not None)
+    spin(1000)
+
+    def viewports(widget: QtWidgets.QWidget) -> list[QtWidgets.QWidget]:
+        return [view.viewport() for view in widget.findChildren(QtWidgets.QGraphicsView)]
+
+    # -- gui lag: a 16 ms timer's lateness while training ------------------------------------------
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.setInterval(16)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    spin(6000)
+    timer.stop()
+    lateness_ms = np.clip(np.diff(ticks) * 1000.0 - 16.0, 0.0, None)
+    results["gui_lag_p95_ms"] = round(percentile(lateness_ms, 95), 2)
+    results["gui_lag_max_ms"] = round(float(lateness_ms.max()) if len(lateness_ms) else float("nan"), 2)
+
+    # -- decode: one latent point, decoded and painted, at the frame rate while training -------------
+    rng = np.random.default_rng(0)
+    canvas_views = viewports(window.canvas)
+    scatter_views = viewports(window.scatter)
+    decode_ms: list[float] = []
+    frame_ms: list[float] = []
+    for _ in range(150):
+        x, y = rng.uniform(-3.0, 3.0, 2)
+        start = time.perf_counter()
+        window.scatter.pick_at((x, y))
+        for view in canvas_views:
+            view.repaint()
+        decoded = time.perf_counter()
+        for view in scatter_views:
+            view.repaint()
+        done = time.perf_counter()
+        decode_ms.append((decoded - start) * 1000.0)
+        frame_ms.append((done - start) * 1000.0)
+        spin(16)
+    results["decode_p95_ms"] = round(percentile(decode_ms, 95), 2)
+    results["decode_median_ms"] = round(percentile(decode_ms, 50), 2)
+    results["drag_frame_p95_ms"] = round(percentile(frame_ms, 95), 2)  # canvas + scatter (crosshair) painted
+
+    # -- grid: 16 x 16 decoded over the latent plane, while training ---------------------------------
+    window.grid.grid_size = 16
+    spin(100)
+    grid_views = viewports(window.grid)
+    grid_ms: list[float] = []
+    for _ in range(12):
+        start = time.perf_counter()
+        window.refresh_grid()
+        for view in grid_views:
+            view.repaint()
+        grid_ms.append((time.perf_counter() - start) * 1000.0)
+        spin(50)
+    results["grid16_ms"] = round(percentile(grid_ms, 50), 2)
+    results["grid16_p95_ms"] = round(percentile(grid_ms, 95), 2)
+    window.grid.grid_size = 10
+
+    # -- scatter: 10,000 points, set and painted ---------------------------------------------------------
+    window.session.pause()  # the worker's own snapshots would replace the points
+    spin(300)
+    labels = rng.integers(0, 10, 10_000)
+    names = tuple(f"class {i}" for i in range(10))
+    scatter_ms: list[float] = []
+    for _ in range(10):
+        z = rng.normal(size=(10_000, 2)) + labels[:, None] * 0.1
+        start = time.perf_counter()
+        window.scatter.set_points(z, labels, names)
+        for view in scatter_views:
+            view.repaint()
+        scatter_ms.append((time.perf_counter() - start) * 1000.0)
+        spin(30)
+    results["scatter10k_ms"] = round(percentile(scatter_ms, 50), 2)
+    results["scatter10k_drawn"] = int(window.scatter.drawn_count)
+
+    # -- throughput: the window's worker vs the same trainer headless, alternating ------------------------
+    threads = worker_threads()
+    mc = window.controls.model_config()
+    tc = window.controls.train_config()
+    trainer = make_trainer(mc, tc, data)
+    steps = trainer.run()
+    for _ in range(20):
+        next(steps)
+
+    def headless_rate(seconds: float, n_threads: int) -> tuple[int, float]:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(n_threads)
+        start, n = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            next(steps)
+            n += 1
+        elapsed = time.perf_counter() - start
+        torch.set_num_threads(previous)
+        return n, elapsed
+
+    app_steps = app_time = head_steps = head_time = cli_steps = cli_time = 0.0
+    window.session.resume()
+    spin(1000)
+    for _ in range(4):
+        first = window.step
+        start = time.perf_counter()
+        spin(3000)
+        app_steps += window.step - first
+        app_time += time.perf_counter() - start
+        window.session.pause()
+        spin(300)
+        n, t = headless_rate(3.0, threads)
+        head_steps, head_time = head_steps + n, head_time + t
+        n, t = headless_rate(1.5, default_threads)
+        cli_steps, cli_time = cli_steps + n, cli_time + t
+        window.session.resume()
+        spin(500)
+    batch = trainer.batch_size
+    app_rate = app_steps * batch / app_time
+    head_rate = head_steps * batch / head_time
+    cli_rate = cli_steps * batch / cli_time
+    results["app_vs_headless_throughput"] = round(app_rate / head_rate, 3)
+    results["app_images_per_s"] = round(app_rate)
+    results["headless_images_per_s"] = round(head_rate)
+    results["headless_default_threads_images_per_s"] = round(cli_rate)
+    results["app_vs_headless_default_threads"] = round(app_rate / cli_rate, 3)
+    results["startup_s"] = round(startup, 3)
+
+    window.close()  # stops the worker and waits for its thread
+    results.update(
+        {
+            "model": f"{mc.kind} {mc.arch} {mc.latent_dim}-D, batch {tc.batch_size}",
+            "qt_platform": os.environ.get("QT_QPA_PLATFORM", ""),
+            "cores": available_cores(),
+            "worker_torch_threads": threads,
+            "headless_default_torch_threads": default_threads,
+            "loadavg_1min_before": round(load_before[0], 2),
+            "loadavg_1min_after": round(os.getloadavg()[0], 2),
+        }
+    )
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

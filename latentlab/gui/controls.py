@@ -1,0 +1,330 @@
+"""The controls panel on the left: model, data, training settings and the run buttons.
+
+It holds no logic beyond remembering each model's settings: it turns its fields into the core's frozen
+configs (`model_config()`, `train_config()`, `data_spec()`) and emits a signal per button. The window
+decides what the buttons do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from PySide6 import QtCore, QtWidgets
+
+from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig, model_defaults
+
+DATASETS = (
+    ("built-in shapes", "builtin"),
+    ("MNIST digits", "mnist"),
+    ("Fashion-MNIST", "fashion-mnist"),
+    ("Kuzushiji-MNIST", "kmnist"),
+)
+IDX_ITEM = "IDX file…"
+FOLDER_ITEM = "image folder…"
+GUI_LATENT_DEFAULT = {"vae": 2, "gan": MODEL_DEFAULTS["gan"]["latent_dim"]}  # 2-D: the plane is the latent
+
+
+@dataclass(frozen=True)
+class KindSettings:
+    """What each model remembers while the other one is selected."""
+
+    arch: str
+    latent_dim: int
+    lr: float
+    batch_size: int
+    beta: float = 1.0
+
+
+def default_settings(kind: str) -> KindSettings:
+    d = MODEL_DEFAULTS[kind]
+    return KindSettings(arch=d["arch"], latent_dim=GUI_LATENT_DEFAULT[kind], lr=d["lr"], batch_size=d["batch_size"])
+
+
+def _section(text: str) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text.upper())
+    label.setObjectName("sectionTitle")
+    return label
+
+
+class ControlsPanel(QtWidgets.QWidget):
+    kind_changed = QtCore.Signal(str)
+    data_changed = QtCore.Signal(str)
+    train_requested = QtCore.Signal()
+    pause_requested = QtCore.Signal()  # pause or resume, by the current state
+    stop_requested = QtCore.Signal()
+    reset_requested = QtCore.Signal()
+    save_requested = QtCore.Signal()
+    open_requested = QtCore.Signal()
+    export_requested = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, kind: str = "vae") -> None:
+        super().__init__(parent)
+        self.setObjectName("controls")
+        self._kind = kind
+        self._settings = {k: default_settings(k) for k in ("vae", "gan")}
+        self._state = "idle"
+
+        title = QtWidgets.QLabel("latentlab")
+        title.setObjectName("appTitle")
+        subtitle = QtWidgets.QLabel("watch a generative model learn")
+        subtitle.setObjectName("appSubtitle")
+
+        # -- model
+        self.vae_button = QtWidgets.QPushButton("VAE")
+        self.gan_button = QtWidgets.QPushButton("GAN")
+        self._kind_group = QtWidgets.QButtonGroup(self)
+        segment = QtWidgets.QHBoxLayout()
+        segment.setSpacing(0)
+        for button, tip in (
+            (self.vae_button, "variational autoencoder: encoder + decoder, smooth latent space"),
+            (self.gan_button, "generative adversarial network: generator vs discriminator"),
+        ):
+            button.setObjectName("segment")
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            self._kind_group.addButton(button)
+            segment.addWidget(button)
+        self.arch = QtWidgets.QComboBox()
+        self.arch.addItem("MLP", "mlp")
+        self.arch.addItem("conv (DCGAN-style)", "conv")
+        self.arch.setToolTip("fully connected layers, or strided convolutions")
+        self.arch.activated.connect(self._on_arch_chosen)
+        self.latent_dim = QtWidgets.QSpinBox()
+        self.latent_dim.setRange(1, 512)
+        self.latent_dim.setToolTip("size of z: 2 draws the latent plane directly, more is shown by PCA")
+        self._latent_label = QtWidgets.QLabel("latent dim")
+
+        # -- data
+        self.dataset = QtWidgets.QComboBox()
+        for text, spec in DATASETS:
+            self.dataset.addItem(text, spec)
+        self.dataset.setItemData(0, "drawn offline, no download: 10 classes of shapes", QtCore.Qt.ItemDataRole.ToolTipRole)
+        for i in range(1, len(DATASETS)):
+            self.dataset.setItemData(i, "downloaded (and verified) on first use", QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.dataset.insertSeparator(self.dataset.count())
+        self.dataset.addItem(IDX_ITEM, IDX_ITEM)
+        self.dataset.addItem(FOLDER_ITEM, FOLDER_ITEM)
+        self._last_data_index = 0
+        self.run_info = QtWidgets.QLabel("")
+        self.run_info.setObjectName("runInfo")
+        self.run_info.setWordWrap(True)
+
+        # -- training
+        self.lr = QtWidgets.QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1.0)
+        self.lr.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr.setToolTip("Adam learning rate (lower it if training diverges)")
+        self.batch_size = QtWidgets.QSpinBox()
+        self.batch_size.setRange(1, 4096)
+        self.batch_size.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.beta = QtWidgets.QDoubleSpinBox()
+        self.beta.setDecimals(2)
+        self.beta.setRange(0.0, 50.0)
+        self.beta.setSingleStep(0.1)
+        self.beta.setToolTip("weight of the KL term: 1 is the true ELBO; more gives a smoother, blurrier latent")
+        self._beta_label = QtWidgets.QLabel("β (KL weight)")
+
+        # -- run buttons
+        self.train_button = QtWidgets.QPushButton("Train")
+        self.train_button.setObjectName("primary")
+        self.train_button.setToolTip("start training (continues the current model when its settings still fit)  Ctrl+T")
+        self.pause_button = QtWidgets.QPushButton("Pause")
+        self.pause_button.setToolTip("pause or resume between two steps  Ctrl+P")
+        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.stop_button.setToolTip("end the run: the model stays, to explore, save or continue")
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        self.reset_button.setToolTip("discard the trained model and clear the plots")
+        self.save_button = QtWidgets.QPushButton("Save checkpoint…")
+        self.open_button = QtWidgets.QPushButton("Open checkpoint…")
+        self.export_button = QtWidgets.QPushButton("Export grid PNG…")
+        self.save_button.setToolTip("weights, optimizer state and loss history (.safetensors)  Ctrl+S")
+        self.open_button.setToolTip("reopen a latentlab checkpoint to explore or continue it  Ctrl+O")
+        self.export_button.setToolTip("save the image grid as shown, enlarged 4×  Ctrl+E")
+
+        form_model = QtWidgets.QFormLayout()
+        form_model.addRow("architecture", self.arch)
+        form_model.addRow(self._latent_label, self.latent_dim)
+        form_train = QtWidgets.QFormLayout()
+        form_train.addRow("learning rate", self.lr)
+        form_train.addRow("batch size", self.batch_size)
+        form_train.addRow(self._beta_label, self.beta)
+        for form in (form_model, form_train):
+            form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setHorizontalSpacing(10)
+            form.setVerticalSpacing(6)
+
+        run_grid = QtWidgets.QGridLayout()
+        run_grid.setSpacing(6)
+        run_grid.addWidget(self.train_button, 0, 0, 1, 2)
+        run_grid.addWidget(self.pause_button, 1, 0)
+        run_grid.addWidget(self.stop_button, 1, 1)
+        run_grid.addWidget(self.reset_button, 2, 0, 1, 2)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(14, 14, 14, 14)
+        layout.setSpacing(6)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addSpacing(6)
+        layout.addWidget(_section("Model"))
+        layout.addLayout(segment)
+        layout.addLayout(form_model)
+        layout.addWidget(_section("Data"))
+        layout.addWidget(self.dataset)
+        layout.addWidget(self.run_info)
+        layout.addWidget(_section("Training"))
+        layout.addLayout(form_train)
+        layout.addSpacing(4)
+        layout.addLayout(run_grid)
+        layout.addWidget(_section("Checkpoint"))
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.open_button)
+        layout.addWidget(_section("Export"))
+        layout.addWidget(self.export_button)
+        layout.addStretch(1)
+        hint = QtWidgets.QLabel(
+            "Click or drag in the latent plane to decode that point. "
+            "VAE loss is the negative ELBO per image, in nats."
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+
+        self.vae_button.clicked.connect(lambda: self._on_kind_clicked("vae"))
+        self.gan_button.clicked.connect(lambda: self._on_kind_clicked("gan"))
+        self.dataset.activated.connect(self._on_dataset_activated)
+        self.train_button.clicked.connect(self.train_requested)
+        self.pause_button.clicked.connect(self.pause_requested)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.reset_button.clicked.connect(self.reset_requested)
+        self.save_button.clicked.connect(self.save_requested)
+        self.open_button.clicked.connect(self.open_requested)
+        self.export_button.clicked.connect(self.export_requested)
+
+        self._show_kind(kind)
+        self.set_run_state("idle")
+
+    # -- reading --------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value())
+
+    def train_config(self) -> TrainConfig:
+        beta = self.beta.value() if self._kind == "vae" else 1.0
+        return TrainConfig(batch_size=self.batch_size.value(), lr=self.lr.value(), beta=beta)
+
+    def data_spec(self) -> str:
+        return self.dataset.currentData()
+
+    # -- writing --------------------------------------------------------------------------------
+    def set_kind(self, kind: str) -> None:
+        """Select a model without emitting kind_changed."""
+        if kind != self._kind:
+            self._settings[self._kind] = self._read_settings()
+            self._kind = kind
+        self._show_kind(kind)
+
+    def set_data_spec(self, spec: str) -> None:
+        """Select a dataset by spec; a path is added to the list."""
+        index = self.dataset.findData(spec)
+        if index < 0:
+            index = self.dataset.findData(IDX_ITEM)
+            self.dataset.insertItem(index, _short_path(spec), spec)
+            self.dataset.setItemData(index, spec, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.dataset.setCurrentIndex(index)
+        self._last_data_index = index
+
+    def apply_configs(self, model_config: ModelConfig, train_config: TrainConfig, data_spec: str | None = None) -> None:
+        """Show the settings of a checkpoint."""
+        self.set_kind(model_config.kind)
+        settings = KindSettings(
+            arch=model_config.arch,
+            latent_dim=model_config.latent_dim,
+            lr=train_config.lr,
+            batch_size=train_config.batch_size,
+            beta=train_config.beta if model_config.kind == "vae" else self._settings["vae"].beta,
+        )
+        self._write_settings(settings)
+        if data_spec:
+            self.set_data_spec(data_spec)
+
+    def set_run_info(self, text: str) -> None:
+        self.run_info.setText(text)
+
+    def set_run_state(self, state: str) -> None:
+        """idle | loading | running | paused: which buttons make sense."""
+        self._state = state
+        live = state in ("loading", "running", "paused")
+        self.train_button.setEnabled(state in ("idle", "paused"))
+        self.train_button.setText("Resume" if state == "paused" else "Train")
+        self.pause_button.setEnabled(live)
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.stop_button.setEnabled(live)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _on_kind_clicked(self, kind: str) -> None:
+        if kind == self._kind:
+            return
+        self.set_kind(kind)
+        self.kind_changed.emit(kind)
+
+    def _show_kind(self, kind: str) -> None:
+        self.vae_button.setChecked(kind == "vae")
+        self.gan_button.setChecked(kind == "gan")
+        self._write_settings(self._settings[kind])
+        vae = kind == "vae"
+        self._latent_label.setText("latent dim" if vae else "noise dim")
+        self.latent_dim.setToolTip(
+            "size of z: 2 draws the latent plane directly, more is shown by PCA" if vae else "size of the noise vector z fed to G"
+        )
+        self.beta.setEnabled(vae)
+        self._beta_label.setEnabled(vae)
+
+    def _read_settings(self) -> KindSettings:
+        return KindSettings(
+            arch=self.arch.currentData(),
+            latent_dim=self.latent_dim.value(),
+            lr=self.lr.value(),
+            batch_size=self.batch_size.value(),
+            beta=self.beta.value(),
+        )
+
+    def _write_settings(self, s: KindSettings) -> None:
+        self.arch.setCurrentIndex(max(0, self.arch.findData(s.arch)))
+        self.latent_dim.setValue(s.latent_dim)
+        self.lr.setValue(s.lr)
+        self.batch_size.setValue(s.batch_size)
+        self.beta.setValue(s.beta)
+        self._settings[self._kind] = replace(s)
+
+    def _on_arch_chosen(self, index: int) -> None:
+        """Each architecture trains best at its own rate (the conv VAE collapses at the MLP's 3e-3)."""
+        defaults = model_defaults(self._kind, self.arch.itemData(index))
+        self.lr.setValue(defaults["lr"])
+        self.batch_size.setValue(defaults["batch_size"])
+
+    def _on_dataset_activated(self, index: int) -> None:
+        choice = self.dataset.itemData(index)
+        if choice in (IDX_ITEM, FOLDER_ITEM):
+            if choice == IDX_ITEM:
+                path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                    self, "Open an IDX images file", "", "IDX images (*-idx3-ubyte *-idx3-ubyte.gz *.idx *.gz);;All files (*)"
+                )
+            else:
+                path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open a folder of images (one subfolder per class)")
+            if not path:
+                self.dataset.setCurrentIndex(self._last_data_index)
+                return
+            self.set_data_spec(path)
+        else:
+            self._last_data_index = index
+        self.data_changed.emit(self.data_spec())
+
+
+def _short_path(path: str, keep: int = 28) -> str:
+    return path if len(path) <= keep else "…" + path[-keep:]

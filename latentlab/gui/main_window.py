@@ -1,0 +1,646 @@
+"""The main window: controls on the left, the loss plot across the top, latent plane | decoder | grid below.
+
+It wires the training session's signals (always delivered in the GUI thread) to the widgets, and the
+widgets' signals to its own decoder. The model being trained is never touched here: the window decodes with
+its own CPU `LatentDecoder`, refreshed from the worker's weight snapshots (about twice a second).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from latentlab.core.checkpoint import load_checkpoint
+from latentlab.core.data import ImageSet
+from latentlab.core.errors import LatentlabError
+from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.gui.controls import ControlsPanel
+from latentlab.gui.decoder import LatentDecoder
+from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
+from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.sample_grid import GRID_MAX
+from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
+
+DEFAULT_SIZE = (1400, 900)
+DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
+# The loss plot and the status fields take step reports in batches: every 100 ms, or up to every 250 ms
+# while the GUI thread is busier than GUI_SHARE of the time (a slow or loaded machine). Every ms of Python
+# in the GUI thread is a ms the training worker may wait for the GIL; pyqtgraph paints in Python.
+PLOT_INTERVAL_MS = (100, 250)
+GUI_SHARE = 0.08
+PLANE_SEED = 1  # seed of the two random directions of the GAN's noise plane
+
+
+def _panel(widget: QtWidgets.QWidget, extra: QtWidgets.QLayout | None = None) -> QtWidgets.QFrame:
+    frame = QtWidgets.QFrame()
+    frame.setObjectName("panel")
+    layout = QtWidgets.QVBoxLayout(frame)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.setSpacing(4)
+    layout.addWidget(widget, 1)
+    if extra is not None:
+        layout.addLayout(extra)
+    return frame
+
+
+def _status_field(min_width: int) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel("")
+    label.setObjectName("statusField")
+    label.setMinimumWidth(min_width)
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The lab. `data` (an ImageSet) replaces whatever dataset is selected: tests train on tiny sets."""
+
+    def __init__(
+        self,
+        *,
+        model: str = "vae",
+        data_spec: str = "builtin",
+        data_dir: str | None = None,
+        latent_dim: int | None = None,
+        data: ImageSet | None = None,
+        intervals: Intervals = Intervals(),
+        threads: int | None = None,
+        on_fatal: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._data = data
+        self._data_dir = data_dir
+        self._on_fatal = on_fatal
+        self.show_dialogs = True
+        self.errors: list[str] = []  # every message shown by show_error, for tests and the log
+        self.saved_paths: list[str] = []
+        self._kind = model
+        self._info: RunInfo | None = None
+        self._picked: np.ndarray | None = None
+        self._hovered = -1
+        self._step = 0
+        self._noise_seed = 0
+        self._noise_bank: np.ndarray | None = None
+        self._last_batch: StepBatch | None = None
+        # Step reports arrive at ~20 Hz; the loss plot takes them in batches at ~10 Hz (a repaint of the
+        # plot costs the GUI thread several ms, and every ms of Python here is GIL time the worker waits for).
+        self._pending_batches: list[StepBatch] = []
+        self._plot_timer = QtCore.QTimer(self, singleShot=True, interval=PLOT_INTERVAL_MS[0])
+        self._plot_timer.timeout.connect(self.flush_plot)
+        self._pacing_timer = QtCore.QTimer(self, interval=1000)
+        self._pacing_timer.timeout.connect(self._adapt_pacing)
+        self._pacing_clock = (time.monotonic(), time.thread_time())
+
+        self.session = TrainingSession(self, intervals=intervals, threads=threads)
+        self.decoder = LatentDecoder()
+
+        # -- widgets
+        self.controls = ControlsPanel(kind=model)
+        if latent_dim is not None:
+            self.controls.latent_dim.setValue(latent_dim)
+        if data is None:
+            self.controls.set_data_spec(data_spec)
+        self.loss_plot = LossPlot()
+        self.scatter = LatentScatter()
+        self.canvas = DecoderCanvas()
+        self.grid = SampleGrid()
+        self.resample_button = QtWidgets.QPushButton("Resample")
+        self.resample_button.setToolTip("draw a new fixed noise batch for the sample grid")
+        self.grid_caption = QtWidgets.QLabel("")
+        self.grid_caption.setObjectName("hint")
+        grid_bar = QtWidgets.QHBoxLayout()
+        grid_bar.setContentsMargins(4, 0, 4, 2)
+        grid_bar.addWidget(self.grid_caption, 1)
+        grid_bar.addWidget(self.resample_button)
+
+        scroll = QtWidgets.QScrollArea()
+        scroll.setObjectName("controlsScroll")
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(250)
+        scroll.setMaximumWidth(340)
+
+        self.bottom_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.bottom_split.addWidget(_panel(self.scatter))
+        self.bottom_split.addWidget(_panel(self.canvas))
+        self.bottom_split.addWidget(_panel(self.grid, grid_bar))
+        self.bottom_split.setSizes([500, 300, 430])
+        self.bottom_split.setChildrenCollapsible(False)
+        self.right_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.right_split.addWidget(_panel(self.loss_plot))
+        self.right_split.addWidget(self.bottom_split)
+        self.right_split.setSizes([330, 520])
+        self.right_split.setChildrenCollapsible(False)
+        self.main_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.main_split.addWidget(scroll)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(0, 0)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([270, 1130])
+        self.main_split.setChildrenCollapsible(False)
+        central = QtWidgets.QWidget()
+        central.setObjectName("central")
+        central_layout = QtWidgets.QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 6, 6)
+        central_layout.addWidget(self.main_split)
+        for split in (self.right_split, self.bottom_split):
+            split.setHandleWidth(6)
+        self.setCentralWidget(central)
+
+        # -- status bar
+        self.status_text = QtWidgets.QLabel("")
+        self.status_text.setContentsMargins(8, 0, 8, 0)
+        self.device_field = _status_field(90)
+        self.step_field = _status_field(110)
+        self.epoch_field = _status_field(100)
+        self.rate_field = _status_field(120)
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        bar.addWidget(self.status_text, 1)
+        for field in (self.device_field, self.step_field, self.epoch_field, self.rate_field):
+            bar.addPermanentWidget(field)
+        self._reset_status_fields()
+
+        self._build_menus()
+        self._connect()
+        self._show_kind_views(model)
+        self.resize(*DEFAULT_SIZE)
+        self._update_title()
+        self.set_status("ready: press Train (Ctrl+T) to train a "
+                        f"{model.upper()} on the {self._data_label(self.controls.data_spec())}")
+
+    # -- construction -------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        def action(menu: QtWidgets.QMenu, text: str, slot, shortcut: str | None = None) -> QtGui.QAction:
+            act = QtGui.QAction(text, self)
+            if shortcut:
+                act.setShortcut(QtGui.QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        file_menu = self.menuBar().addMenu("&File")
+        action(file_menu, "&Open checkpoint…", self.open_checkpoint_dialog, "Ctrl+O")
+        action(file_menu, "&Save checkpoint…", self.save_checkpoint_dialog, "Ctrl+S")
+        action(file_menu, "&Export grid PNG…", self.export_grid_dialog, "Ctrl+E")
+        file_menu.addSeparator()
+        action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        train_menu = self.menuBar().addMenu("&Train")
+        action(train_menu, "&Train", self.train, "Ctrl+T")
+        action(train_menu, "&Pause / resume", self.toggle_pause, "Ctrl+P")
+        action(train_menu, "S&top", self.stop)
+        action(train_menu, "&Reset", self.reset)
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "&About latentlab", self._about)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.status.connect(self.set_status)
+        s.started.connect(self._on_started)
+        s.progress.connect(self._on_progress)
+        s.latents.connect(self._on_latents)
+        s.weights.connect(self._on_weights)
+        s.heldout.connect(self._on_heldout)
+        s.diverged.connect(self._on_diverged)
+        s.failed.connect(self._on_failed)
+        s.saved.connect(self._on_saved)
+        s.save_failed.connect(self.show_error)
+        s.ended.connect(self._on_ended)
+        s.state_changed.connect(self._on_state)
+
+        c = self.controls
+        c.kind_changed.connect(self.switch_kind)
+        c.data_changed.connect(self._on_data_changed)
+        c.train_requested.connect(self.train)
+        c.pause_requested.connect(self.toggle_pause)
+        c.stop_requested.connect(self.stop)
+        c.reset_requested.connect(self.reset)
+        c.save_requested.connect(self.save_checkpoint_dialog)
+        c.open_requested.connect(self.open_checkpoint_dialog)
+        c.export_requested.connect(self.export_grid_dialog)
+
+        self.scatter.latent_picked.connect(self._on_latent_picked)
+        self.scatter.point_hovered.connect(self._on_point_hovered)
+        self.grid.sample_clicked.connect(self._on_sample_clicked)
+        self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
+        self.resample_button.clicked.connect(self.resample)
+
+    # -- public actions -------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def run_info(self) -> RunInfo | None:
+        """What the worker reported when the current run started (data, device, the held-out subset)."""
+        return self._info
+
+    def train(self) -> None:
+        """Train: resume a paused run, continue the last model when its settings still fit, else start anew."""
+        if self.session.state == PAUSED:
+            self.session.resume()
+            return
+        if self.session.state != IDLE:
+            return
+        try:
+            mc, tc = self.controls.model_config(), self.controls.train_config()
+        except LatentlabError as exc:
+            self.show_error(str(exc))
+            return
+        spec = self.controls.data_spec()
+        last = self.session.last_checkpoint
+        resume = last if last is not None and last.model_config == mc and (self._data is not None or last.data_spec == spec) else None
+        if resume is None:
+            self.session.forget_last()
+            self._clear_views()
+        self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
+
+    def toggle_pause(self) -> None:
+        if self.session.state == PAUSED:
+            self.session.resume()
+        else:
+            self.session.pause()
+
+    def stop(self) -> None:
+        if self.session.active:
+            self.session.stop()
+
+    def reset(self) -> None:
+        self.session.stop()
+        self.session.forget_last()
+        self._clear_views()
+        self.set_status("reset: press Train to start a new model")
+
+    def switch_kind(self, kind: str) -> None:
+        """VAE <-> GAN: stop the current run, swap the views, and keep training if it was training."""
+        if kind not in ("vae", "gan"):
+            raise ValueError(kind)
+        was_training = self.session.state in (RUNNING, LOADING)
+        self.session.stop()
+        self.session.forget_last()
+        self.controls.set_kind(kind)
+        self._kind = kind
+        self._clear_views()
+        self._show_kind_views(kind)
+        self._update_title()
+        if was_training:
+            self.train()
+        else:
+            self.set_status(f"{kind.upper()} selected: press Train to start")
+
+    def resample(self) -> None:
+        """A new fixed noise batch for the GAN's sample grid."""
+        self._noise_seed += 1
+        self._noise_bank = None
+        self.refresh_grid()
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".safetensors")
+        self.session.save(str(path))
+
+    def open_checkpoint(self, path: str | Path) -> bool:
+        """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
+        try:
+            checkpoint = load_checkpoint(path)
+            checkpoint.build_model()  # refuses weights that do not fit before anything changes
+        except LatentlabError as exc:
+            self.show_error(str(exc))
+            return False
+        self.session.stop()
+        mc, tc = checkpoint.model_config, checkpoint.train_config
+        self.controls.apply_configs(mc, tc, checkpoint.data_spec if self._data is None else None)
+        self._kind = mc.kind
+        self._clear_views()
+        self._show_kind_views(mc.kind)
+        self._update_title()
+        if checkpoint.history is not None:
+            self.loss_plot.set_history(checkpoint.history)
+        self._step = checkpoint.step
+        self.step_field.setText(f"step {checkpoint.step:,}")
+        self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
+        self.session.adopt(checkpoint)
+        # The worker loads the data (for the latent scatter) and waits, paused, to continue the run.
+        self.session.start(mc, tc, checkpoint.data_spec, self._data_dir, data=self._data, resume=checkpoint, paused=True)
+        self.set_status(f"opened {path}: {mc.kind.upper()} after {checkpoint.step:,} steps; press Resume to continue")
+        return True
+
+    def export_grid(self, path: str | Path) -> bool:
+        try:
+            written = self.grid.save_png(path)
+        except LatentlabError as exc:
+            self.show_error(str(exc))
+            return False
+        self.set_status(f"saved the grid to {written}")
+        return True
+
+    def set_status(self, text: str) -> None:
+        self.status_text.setText(text)
+
+    def show_error(self, text: str, details: str = "") -> None:
+        """Every user-facing error goes through here: a non-blocking message box (or the fatal handler)."""
+        self.errors.append(text)
+        self.set_status(text.splitlines()[0] if text else "")
+        if self._on_fatal is not None:
+            self._on_fatal(text)
+            return
+        if not self.show_dialogs:
+            return
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "latentlab", text, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- dialogs ------------------------------------------------------------------------------------
+    def save_checkpoint_dialog(self) -> None:
+        suggestion = f"{self._kind}-step{self._step}.safetensors"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save checkpoint", suggestion, "latentlab checkpoints (*.safetensors)")
+        if path:
+            self.save_checkpoint(path)
+
+    def open_checkpoint_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open checkpoint", "", "latentlab checkpoints (*.safetensors);;All files (*)"
+        )
+        if path:
+            self.open_checkpoint(path)
+
+    def export_grid_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export grid", f"{self._kind}-grid.png", "PNG images (*.png)")
+        if path:
+            self.export_grid(path)
+
+    # -- session signals ------------------------------------------------------------------------------
+    def _on_started(self, info: RunInfo) -> None:
+        self._info = info
+        self.controls.set_run_info(
+            f"{self._data_label(info.data_name)}: {info.n_train:,} train · {info.n_test:,} held out · "
+            f"{len(info.class_names)} classes"
+        )
+        if info.history is not None:
+            self.loss_plot.set_history(info.history)
+        self.device_field.setText(info.device)
+        self._step = info.step
+        self.step_field.setText(f"step {info.step:,}")
+        for warning in info.warnings:
+            self.set_status(f"warning: {warning}")
+        if not info.warnings:
+            verb = "continuing" if info.step else "training"
+            self.set_status(
+                f"{verb} a {info.model_config.kind.upper()} ({info.model_config.arch}, {info.model_config.latent_dim}-D) "
+                f"on {self._data_label(info.data_name)}, batches of {info.batch_size}"
+            )
+
+    def _on_progress(self, batch: StepBatch) -> None:
+        self._last_batch = batch
+        self._pending_batches.append(batch)
+        if not self._plot_timer.isActive():
+            self._plot_timer.start()
+        self._step = batch.step
+        self.step_field.setText(f"step {batch.step:,}")
+        self.epoch_field.setText(f"epoch {batch.epoch:.2f}")
+        self.rate_field.setText(f"{batch.images_per_s:,.0f} img/s")
+        self.device_field.setText(batch.device)
+
+    def _on_latents(self, snapshot: LatentSnapshot) -> None:
+        if self._kind != "vae":
+            return
+        self.scatter.set_points(snapshot.z, snapshot.labels, snapshot.class_names)
+        if snapshot.z.shape[1] > 2:  # the PCA plane moved: the grid lies on it
+            self.refresh_grid()
+
+    def _on_weights(self, snapshot: WeightsSnapshot) -> None:
+        if snapshot.model_config.kind != self._kind:
+            return
+        try:
+            self.decoder.load(snapshot.model_config, snapshot.state)
+        except LatentlabError as exc:
+            self.show_error(str(exc))
+            return
+        if self._kind == "gan" and self.scatter.plane is None:
+            self.scatter.set_plane(noise_plane(self.noise_batch(1)[0], seed=PLANE_SEED))
+        if self._picked is None or self._picked.shape[0] != snapshot.model_config.latent_dim:
+            plane = self._plane()
+            if plane is not None:
+                self._picked = plane.to_latent([0.0, 0.0])[0]
+                self.scatter.set_marker(self._picked)
+        self.refresh_grid()
+        self.refresh_canvas()
+
+    def _on_heldout(self, report: HeldOutReport) -> None:
+        self.loss_plot.add_heldout(report.step, report.metrics)
+        m = report.metrics
+        if "neg_elbo" in m:
+            self.set_status(f"held-out negative ELBO {m['neg_elbo']:.1f} nats/image at step {report.step:,} (epoch {report.epoch:.1f})")
+        elif "d_real" in m:
+            self.set_status(f"held-out D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f} at step {report.step:,}")
+
+    def _on_diverged(self, message: str) -> None:
+        self.show_error(
+            f"Training diverged and is paused: {message}.\n\n"
+            "What to try: press Stop, lower the learning rate and press Train to continue from the last finite "
+            "weights; or press Reset to start over."
+        )
+
+    def _on_failed(self, message: str, trace: str) -> None:
+        self.show_error(message, trace)
+
+    def _on_saved(self, path: str) -> None:
+        self.saved_paths.append(path)
+        self.set_status(f"saved checkpoint {path}")
+
+    def _on_ended(self, end: RunEnd) -> None:
+        if end.reason == "stopped":
+            self.set_status(f"stopped at step {end.step:,}: explore the model, save it, or press Train to continue")
+        elif end.reason == "finished":
+            self.set_status(f"finished after {end.step:,} steps")
+        self.rate_field.setText("")
+
+    def _on_state(self, state: str) -> None:
+        self.controls.set_run_state(state)
+        if state == RUNNING:
+            self._pacing_clock = (time.monotonic(), time.thread_time())
+            self._pacing_timer.start()
+        else:
+            self._pacing_timer.stop()
+            self.flush_plot()
+        if state == PAUSED:
+            self.rate_field.setText("paused")
+
+    def _on_data_changed(self, spec: str) -> None:
+        self._update_title()
+        if self.session.state in (RUNNING, LOADING):
+            self.set_status(f"{self._data_label(spec)} selected: press Stop, then Train to train on it")
+        else:
+            self.set_status(f"{self._data_label(spec)} selected: press Train to start")
+
+    # -- widgets' signals ---------------------------------------------------------------------------
+    def _on_latent_picked(self, z: np.ndarray) -> None:
+        self._picked = np.asarray(z, dtype=np.float64)
+        self._hovered = -1
+        self.refresh_canvas()
+
+    def _on_point_hovered(self, index: int) -> None:
+        self._hovered = index
+        info = self._info
+        if index >= 0 and info is not None and index < len(info.subset_images):
+            label = int(info.subset_labels[index])
+            name = info.class_names[label] if label < len(info.class_names) else str(label)
+            self.canvas.show_original(info.subset_images[index], f"held-out image #{index}: {name}")
+        else:
+            self.refresh_canvas()
+
+    def _on_sample_clicked(self, index: int) -> None:
+        if not self.decoder.ready:
+            return
+        if self._kind == "gan":
+            z = self.noise_batch(self.grid.grid_size**2)[index]
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+            self._picked = z.astype(np.float64)
+            self.scatter.set_marker(self._picked)
+            self.set_status(f"noise plane centred on sample {index + 1}: drag in the plane to explore around it")
+        else:
+            plane = self._plane()
+            if plane is None:
+                return
+            self._picked = plane_grid(plane, self.grid.grid_size)[index]
+            self.scatter.set_marker(self._picked)
+        self.refresh_canvas()
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def flush_plot(self) -> None:
+        """Hand the step reports received since the last flush to the loss plot, in one call."""
+        batches, self._pending_batches = self._pending_batches, []
+        if not batches:
+            return
+        steps = np.concatenate([b.steps for b in batches])
+        names = [name for name in batches[-1].metrics if all(name in b.metrics for b in batches)]
+        self.loss_plot.add_points(steps, {name: np.concatenate([b.metrics[name] for b in batches]) for name in names})
+        last = batches[-1]
+        self.step_field.setText(f"step {last.step:,}")
+        self.epoch_field.setText(f"epoch {last.epoch:.2f}")
+        self.device_field.setText(last.device)
+        if self.session.state == RUNNING:
+            self.rate_field.setText(f"{last.images_per_s:,.0f} img/s")
+
+    def _adapt_pacing(self) -> None:
+        """Slow the plot down while the GUI thread is busy (it shares the GIL with training)."""
+        now, cpu = time.monotonic(), time.thread_time()
+        then, cpu_then = self._pacing_clock
+        self._pacing_clock = (now, cpu)
+        share = (cpu - cpu_then) / max(now - then, 1e-3)
+        fastest, slowest = PLOT_INTERVAL_MS
+        interval = self._plot_timer.interval()
+        if share > GUI_SHARE:
+            interval = min(slowest, int(interval * 1.5))
+        elif share < GUI_SHARE / 2:
+            interval = max(fastest, int(interval / 1.5))
+        self._plot_timer.setInterval(interval)
+
+    def refresh_canvas(self) -> None:
+        if self._picked is None or not self.decoder.ready or self._hovered >= 0:
+            return
+        if self._picked.shape[0] != self.decoder.latent_dim:
+            return
+        image = self.decoder.decode(self._picked)[0]
+        self.canvas.show_image(image, self._picked)
+
+    def refresh_grid(self) -> None:
+        if not self.decoder.ready:
+            return
+        n = self.grid.grid_size
+        if self._kind == "gan":
+            z = self.noise_batch(n * n)
+            title = f"G(z) on {n * n} fixed noise vectors"
+        else:
+            plane = self._plane()
+            if plane is None:
+                return
+            z = plane_grid(plane, n)
+            title = "decoded latent grid" if plane.dim <= 2 else "decoded grid, PCA plane"
+        if z.shape[1] != self.decoder.latent_dim:
+            return
+        self.grid.set_images(self.decoder.decode(z), ncols=n, title=title)
+
+    def _plane(self) -> PlaneMap | None:
+        plane = self.scatter.plane
+        dim = self.decoder.latent_dim
+        if plane is not None and plane.dim == dim:
+            return plane
+        if self._kind == "vae" and dim is not None and dim <= 2:
+            return identity_plane(dim)
+        return None
+
+    def noise_batch(self, n: int) -> np.ndarray:
+        """The first n of a fixed, seeded noise batch (so a bigger grid keeps the samples it had)."""
+        dim = self.controls.latent_dim.value() if self.decoder.latent_dim is None else self.decoder.latent_dim
+        if self._noise_bank is None or self._noise_bank.shape[1] != dim:
+            rng = np.random.default_rng(1000 + self._noise_seed)
+            self._noise_bank = rng.standard_normal((GRID_MAX * GRID_MAX, dim)).astype(np.float32)
+        return self._noise_bank[:n]
+
+    def _clear_views(self) -> None:
+        self._pending_batches = []
+        self._plot_timer.stop()
+        self.loss_plot.clear()
+        self.scatter.clear()
+        self.canvas.clear()
+        self.grid.clear()
+        self.decoder.clear()
+        self._info = None
+        self._picked = None
+        self._hovered = -1
+        self._step = 0
+        self._noise_bank = None
+        self.controls.set_run_info("")
+        self._reset_status_fields()
+
+    def _show_kind_views(self, kind: str) -> None:
+        self.loss_plot.set_model(kind)
+        self.scatter.set_mode(kind)
+        gan = kind == "gan"
+        self.resample_button.setVisible(gan)
+        self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")
+        self.grid_caption.setText(
+            "click a sample to centre the noise plane on its z" if gan else "images decoded at N(0, 1) quantiles of the plane"
+        )
+
+    def _reset_status_fields(self) -> None:
+        self.device_field.setText("device –")
+        self.step_field.setText("step 0")
+        self.epoch_field.setText("epoch 0.00")
+        self.rate_field.setText("")
+
+    def _update_title(self) -> None:
+        data = self._data.name if self._data is not None else self._data_label(self.controls.data_spec())
+        self.setWindowTitle(f"latentlab — {self._kind.upper()} on {data}")
+
+    @staticmethod
+    def _data_label(spec: str) -> str:
+        return DATA_NAMES.get(spec, spec)
+
+    def _about(self) -> None:
+        from latentlab import __version__
+
+        QtWidgets.QMessageBox.about(
+            self,
+            "About latentlab",
+            f"latentlab {__version__}\n\nA desktop lab for generative image models: watch a VAE or GAN train live "
+            "and explore its latent space.",
+        )
+
+    # -- lifetime -------------------------------------------------------------------------------------
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.hide()  # look closed at once; the worker may need a moment to finish its step
+        self.session.shutdown()
+        super().closeEvent(event)

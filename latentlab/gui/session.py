@@ -1,0 +1,304 @@
+"""TrainingSession: owns the lifetime of the training thread and its worker.
+
+The window talks only to the session. The session re-emits the worker's signals from the GUI thread
+(each run's signals go to bound slots of a per-run GUI-thread relay object, so Qt queues them into the
+GUI thread), drops anything still in flight from a run that was stopped, and makes sure no QThread object is ever
+destroyed while its thread runs: stop() sets the worker's stop event, then quit() + wait(); it never
+terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApplication.aboutToQuit.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from latentlab.core.checkpoint import Checkpoint, save_checkpoint
+from latentlab.core.config import ModelConfig, TrainConfig
+from latentlab.core.data import ImageSet
+from latentlab.core.errors import LatentlabError
+from latentlab.gui.worker import Intervals, RunEnd, TrainingWorker
+
+IDLE, LOADING, RUNNING, PAUSED = "idle", "loading", "running", "paused"
+STOP_WAIT_MS = 5_000
+
+
+class TrainingSession(QObject):
+    status = Signal(str)
+    started = Signal(object)  # RunInfo
+    progress = Signal(object)  # StepBatch
+    latents = Signal(object)  # LatentSnapshot
+    weights = Signal(object)  # WeightsSnapshot
+    heldout = Signal(object)  # HeldOutReport
+    diverged = Signal(str)
+    failed = Signal(str, str)  # message, traceback text
+    saved = Signal(str)
+    save_failed = Signal(str)
+    ended = Signal(object)  # RunEnd
+    state_changed = Signal(str)  # idle | loading | running | paused
+
+    def __init__(self, parent: QObject | None = None, *, intervals: Intervals = Intervals(), threads: int | None = None) -> None:
+        super().__init__(parent)
+        self.intervals = intervals
+        self.threads = threads
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._retired: list[tuple[QThread, TrainingWorker]] = []  # stopped but slow to finish: kept alive
+        self._state = IDLE
+        self._last_end: RunEnd | None = None
+        self._shut_down = False
+        self._started = False
+        self._last_worker: TrainingWorker | None = None  # kept so it is never deleted inside its own signal
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def active(self) -> bool:
+        """A run is loading, training or paused."""
+        return self._worker is not None
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        """The whole state of the last run that ended (CPU copies), to save or continue from."""
+        return self._last_end.checkpoint if self._last_end else None
+
+    def forget_last(self) -> None:
+        self._last_end = None
+
+    def adopt(self, checkpoint: Checkpoint) -> None:
+        """Make an opened checkpoint the state to save or continue from until a run ends."""
+        self._last_end = RunEnd("opened", checkpoint.step, checkpoint)
+
+    def threads_alive(self) -> int:
+        threads = [t for t, _ in self._retired] + ([self._thread] if self._thread else [])
+        return sum(1 for t in threads if t.isRunning())
+
+    # -- control ----------------------------------------------------------------------------------
+    def start(
+        self,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        data_spec: str = "builtin",
+        data_dir: str | None = None,
+        *,
+        data: ImageSet | None = None,
+        resume: Checkpoint | None = None,
+        paused: bool = False,
+    ) -> None:
+        """Start a run in a new thread (stopping the current one first). `data` skips loading `data_spec`."""
+        if self._shut_down:
+            raise LatentlabError("the session was shut down")
+        self.stop()
+        thread = QThread(self)
+        thread.setObjectName(f"latentlab-training-{model_config.kind}")
+        worker = TrainingWorker(
+            model_config,
+            train_config,
+            data_spec,
+            data_dir,
+            data=data,
+            resume=resume,
+            start_paused=paused,
+            intervals=self.intervals,
+            threads=self.threads,
+        )
+        worker.moveToThread(thread)
+        relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's signals into this thread
+        worker.status.connect(relay.status)
+        worker.started.connect(relay.started)
+        worker.progress.connect(relay.progress)
+        worker.latents.connect(relay.latents)
+        worker.weights.connect(relay.weights)
+        worker.heldout.connect(relay.heldout)
+        worker.paused.connect(relay.paused)
+        worker.diverged.connect(relay.diverged)
+        worker.failed.connect(relay.failed)
+        worker.saved.connect(relay.saved)
+        worker.save_failed.connect(relay.save_failed)
+        worker.ended.connect(relay.ended)
+        thread.started.connect(worker.run)  # runs in the new thread (the worker lives there)
+        self._thread, self._worker = thread, worker
+        self._started = False
+        self._set_state(LOADING)
+        thread.start()
+
+    def pause(self) -> None:
+        if self._worker is not None and self._state in (RUNNING, LOADING):
+            self._worker.pause()
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        if self._worker is not None and self._state == PAUSED:
+            self._worker.resume()
+            self._set_state(RUNNING if self._started else LOADING)
+
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """End the current run; True when its thread has finished (else it is kept until it does)."""
+        worker, thread = self._worker, self._thread
+        if worker is None or thread is None:
+            return True
+        self._worker = self._thread = None  # from here on, its queued signals are dropped
+        worker.stop()
+        thread.quit()  # quit() before the event loop starts makes exec() return at once
+        done = thread.wait(timeout_ms)
+        if done:
+            self._finish(worker, thread)
+        else:
+            self._retired.append((thread, worker))
+            thread.finished.connect(self._reap)
+        self._set_state(IDLE)
+        return done
+
+    def shutdown(self) -> None:
+        """Stop everything and wait for every thread. Safe to call any number of times."""
+        if self._shut_down and self.threads_alive() == 0:
+            return
+        self._shut_down = True
+        self.stop()
+        for thread, worker in list(self._retired):
+            worker.stop()
+            thread.quit()
+            while not thread.wait(1_000):  # a slow data load or evaluation: wait, never terminate
+                pass
+        self._reap()
+
+    def save(self, path: str) -> None:
+        """Write a checkpoint: by the worker between two steps while a run is live, else from the last run."""
+        if self._worker is not None and self._started:
+            self._worker.request_save(path)
+            return
+        checkpoint = self.last_checkpoint
+        if checkpoint is None:
+            self.save_failed.emit("nothing to save yet: train a model (or open a checkpoint) first")
+            return
+        try:
+            save_checkpoint(path, checkpoint)
+        except (LatentlabError, OSError) as exc:
+            self.save_failed.emit(f"could not save {path}: {exc}")
+        else:
+            self.saved.emit(str(path))
+
+    # -- internals --------------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def _finish(self, worker: TrainingWorker, thread: QThread) -> None:
+        end = getattr(worker, "result", None)
+        if end is not None:
+            self._last_end = end
+            self.ended.emit(end)
+        self._last_worker = worker
+        thread.deleteLater()
+
+    @Slot()
+    def _reap(self) -> None:
+        for thread, worker in list(self._retired):
+            if thread.isFinished():
+                self._retired.remove((thread, worker))
+                self._last_worker = worker
+                thread.deleteLater()
+
+    # -- the worker's signals, via the relay of the current run ---------------------------------------
+    def _on_started(self, info) -> None:
+        self._started = True
+        self._set_state(PAUSED if self._worker.pause_requested else RUNNING)
+        self.started.emit(info)
+
+    def _on_paused(self, step: int) -> None:
+        if self._worker.pause_requested:  # not when resumed since it paused
+            self._set_state(PAUSED)
+
+    def _on_diverged(self, message: str) -> None:
+        self._set_state(PAUSED)
+        self.diverged.emit(message)
+
+    def _on_ended(self, end: RunEnd) -> None:
+        """The current run ended by itself (budget spent or failure)."""
+        worker, thread = self._worker, self._thread
+        self._worker = self._thread = None
+        thread.quit()
+        if thread.wait(STOP_WAIT_MS):
+            self._finish(worker, thread)
+        else:
+            self._last_end = end
+            self.ended.emit(end)
+            self._retired.append((thread, worker))
+            thread.finished.connect(self._reap)
+        self._set_state(IDLE)
+
+
+class _Relay(QObject):
+    """Receives one run's signals in the GUI thread and passes them on while that run is the current one,
+    so that nothing still in flight from a stopped run reaches the window. (A per-run object is cheaper
+    than QObject.sender(), which costs PySide about half a millisecond per call.)"""
+
+    def __init__(self, session: TrainingSession, worker: TrainingWorker) -> None:
+        super().__init__(session)
+        self.session = session
+        self.worker = worker
+
+    def _live(self) -> bool:
+        return self.worker is not None and self.session._worker is self.worker
+
+    @Slot(str)
+    def status(self, text: str) -> None:
+        if self._live():
+            self.session.status.emit(text)
+
+    @Slot(object)
+    def started(self, info) -> None:
+        if self._live():
+            self.session._on_started(info)
+
+    @Slot(object)
+    def progress(self, batch) -> None:
+        if self._live():
+            self.session.progress.emit(batch)
+
+    @Slot(object)
+    def latents(self, snapshot) -> None:
+        if self._live():
+            self.session.latents.emit(snapshot)
+
+    @Slot(object)
+    def weights(self, snapshot) -> None:
+        if self._live():
+            self.session.weights.emit(snapshot)
+
+    @Slot(object)
+    def heldout(self, report) -> None:
+        if self._live():
+            self.session.heldout.emit(report)
+
+    @Slot(int)
+    def paused(self, step: int) -> None:
+        if self._live():
+            self.session._on_paused(step)
+
+    @Slot(str)
+    def diverged(self, message: str) -> None:
+        if self._live():
+            self.session._on_diverged(message)
+
+    @Slot(str, str)
+    def failed(self, message: str, trace: str) -> None:
+        if self._live():
+            self.session.failed.emit(message, trace)
+
+    @Slot(str)
+    def saved(self, path: str) -> None:
+        self.session.saved.emit(path)  # a save asked of a run that was then stopped still counts
+
+    @Slot(str)
+    def save_failed(self, message: str) -> None:
+        self.session.save_failed.emit(message)
+
+    @Slot(object)
+    def ended(self, end: RunEnd) -> None:
+        if self._live():
+            self.session._on_ended(end)
+        self.worker = None
+        self.deleteLater()

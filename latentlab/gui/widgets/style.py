@@ -1,0 +1,101 @@
+"""Shared look of the plots: label palette, pens, fonts. Dark background (pyqtgraph's default black)."""
+
+from __future__ import annotations
+
+import colorsys
+
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+# matplotlib's tab10, then the light halves of tab20: distinguishable on black, familiar from papers.
+TAB10 = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+TAB20_LIGHT = (
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+)
+# tab10 reads a little dark on black; these are the same hues, lifted (used for class labels).
+LABELS10 = (
+    "#4c9be8", "#ff9a3c", "#4cc24c", "#ef5350", "#b085e0",
+    "#b07a6a", "#f08ad0", "#a8a8a8", "#d6d63a", "#2fd4e6",
+)
+
+# Loss curves.
+SERIES_COLORS = {
+    "neg_elbo": "#f2f2f2",
+    "recon": "#4c9be8",
+    "kl": "#ff9a3c",
+    "heldout_neg_elbo": "#ef5350",
+    "d_loss": "#ef5350",
+    "g_loss": "#4c9be8",
+    "d_real": "#4cc24c",
+    "d_fake": "#b085e0",
+    "heldout_d_real": "#4cc24c",
+    "heldout_d_fake": "#b085e0",
+}
+
+BACKGROUND = "#000000"
+FOREGROUND = "#d8d8d8"
+MUTED = "#8a8a8a"
+GRID_ALPHA = 0.18
+TITLE_SIZE = "11pt"
+
+
+def label_colors(n: int) -> list[QtGui.QColor]:
+    """n distinguishable colours: lifted tab10, then tab20's light halves, then evenly spaced hues."""
+    base = list(LABELS10) + list(TAB20_LIGHT)
+    colors = [QtGui.QColor(c) for c in base[:n]]
+    for i in range(len(colors), n):
+        hue = (i * 0.618033988749895) % 1.0  # golden-ratio hue steps stay apart for any n
+        r, g, b = colorsys.hsv_to_rgb(hue, 0.65, 0.95)
+        colors.append(QtGui.QColor.fromRgbF(r, g, b))
+    return colors
+
+
+def style_plot(plot: pg.PlotItem, title: str = "") -> None:
+    """Readable axes, a faint grid, a title: the look every plot in the lab shares."""
+    if title:
+        plot.setTitle(title, color=FOREGROUND, size=TITLE_SIZE)
+    font = QtGui.QFont()
+    font.setPointSizeF(9.0)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(MUTED))
+        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setTickFont(font)
+    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+
+
+def axis_label(plot: pg.PlotItem, side: str, text: str) -> None:
+    plot.setLabel(side, text, **{"color": FOREGROUND, "font-size": "10pt"})
+
+
+def title_label(text: str = "", parent: QtWidgets.QWidget | None = None) -> QtWidgets.QLabel:
+    """A bold header label for widgets that are not a plot."""
+    label = QtWidgets.QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(max(font.pointSizeF(), 10.0))
+    label.setFont(font)
+    return label
+
+
+def monospace_font(point_size: float = 10.0) -> QtGui.QFont:
+    font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(point_size)
+    return font
+
+
+def add_legend(plot: pg.PlotItem, **options) -> pg.LegendItem:
+    """A top-right legend on a translucent dark panel."""
+    options = {
+        "offset": (-8, 8),
+        "brush": pg.mkBrush(0, 0, 0, 170),
+        "pen": pg.mkPen("#444444"),
+        "labelTextColor": FOREGROUND,
+        "labelTextSize": "9pt",
+        **options,
+    }
+    return plot.addLegend(**options)

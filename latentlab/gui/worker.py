@@ -1,0 +1,488 @@
+"""The training worker: a QObject moved to a QThread that iterates a trainer's report generator.
+
+Everything it sends to the window is plain data (frozen dataclasses of floats, CPU numpy arrays and CPU
+tensor copies), so the GUI thread never touches the model being trained. The GUI talks to it only through
+the thread-safe methods `pause`, `resume`, `stop` and `request_save`, which set flags and events that the
+loop checks between steps (its own thread is busy in `run`, so queued slot calls would never arrive).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+
+from latentlab.core.checkpoint import Checkpoint, checkpoint_from_trainer, save_checkpoint
+from latentlab.core.config import ModelConfig, TrainConfig
+from latentlab.core.data import ImageSet, load_data
+from latentlab.core.errors import LatentlabError
+from latentlab.core.history import History
+from latentlab.core.latent import encode_means
+from latentlab.core.training import StepReport, Trainer, TrainingDiverged, make_trainer
+
+LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
+HELDOUT_PREFIX = "heldout_"  # history names of held-out evaluations (what LossPlot.set_history expects)
+
+
+# -- what the worker sends -------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class RunInfo:
+    """Sent once the data is loaded and the trainer is built (before the first step)."""
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    data_spec: str
+    data_name: str
+    n_train: int
+    n_test: int
+    class_names: tuple[str, ...]
+    device: str
+    batch_size: int
+    batches_per_epoch: int
+    step: int  # steps already done (a resumed run starts above 0)
+    history: History | None  # a copy of the resumed run's loss history, else None
+    subset_images: np.ndarray  # uint8 [N, C, H, W]: the held-out images the latent snapshots encode
+    subset_labels: np.ndarray  # int64 [N]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class StepBatch:
+    """Every step since the previous emission (none is lost), plus the latest counters."""
+
+    model: str
+    steps: np.ndarray  # float64 [K]
+    metrics: dict[str, np.ndarray]  # name -> float64 [K]
+    step: int
+    epoch: float
+    images_per_s: float
+    device: str
+
+    @property
+    def latest(self) -> dict[str, float]:
+        return {name: float(values[-1]) for name, values in self.metrics.items() if len(values)}
+
+
+@dataclass(frozen=True, eq=False)
+class LatentSnapshot:
+    """Posterior means of the fixed held-out subset (VAE only)."""
+
+    step: int
+    z: np.ndarray  # float32 [N, D]
+    labels: np.ndarray  # int64 [N]
+    class_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class WeightsSnapshot:
+    step: int
+    model_config: ModelConfig
+    state: dict[str, torch.Tensor]  # CPU copies
+
+
+@dataclass(frozen=True, eq=False)
+class HeldOutReport:
+    step: int
+    epoch: float
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class RunEnd:
+    """The last word of a run. `checkpoint` (CPU copies) lets the window save or continue it later."""
+
+    reason: str  # "stopped" | "finished" | "failed"
+    step: int
+    checkpoint: Checkpoint | None
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Seconds between emissions, measured on the worker's own clock."""
+
+    progress: float = 0.05  # ~20 Hz
+    latents: float = 1.0
+    weights: float = 0.5
+    eval_min: float = 1.0  # an epoch boundary triggers an evaluation at most this often
+    eval_max: float = 10.0  # and one happens at least this often
+    share: float = 0.04  # but each kind of snapshot is spaced out to take at most this share of the time
+
+
+class _Periodic:
+    """A task due every `interval` seconds, spaced further apart when it is slow (a conv model, a big
+    held-out set, a busy machine) so that it never takes more than `share` of the worker's time."""
+
+    def __init__(self, interval: float, share: float, now: float) -> None:
+        self.interval, self.share, self.last, self.cost = interval, share, now, 0.0
+
+    def due(self, now: float, at_least: float | None = None) -> bool:
+        gap = max(self.interval if at_least is None else at_least, self.cost / self.share)
+        return now - self.last >= gap
+
+    def run(self, task, *args) -> bool:
+        start = time.monotonic()
+        task(*args)
+        self.last = time.monotonic()
+        self.cost = self.last - start
+        return True
+
+
+class _Stopped(Exception):
+    """Raised from a progress callback to abandon data loading when stop is requested."""
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        return os.cpu_count() or 2
+
+
+def worker_threads() -> int:
+    """Torch threads for training: leave the GUI one core."""
+    return max(1, available_cores() - 1)
+
+
+class TrainingWorker(QObject):
+    status = Signal(str)  # one line for the status bar
+    started = Signal(object)  # RunInfo
+    progress = Signal(object)  # StepBatch
+    latents = Signal(object)  # LatentSnapshot
+    weights = Signal(object)  # WeightsSnapshot
+    heldout = Signal(object)  # HeldOutReport
+    paused = Signal(int)  # the step at which the loop actually paused
+    diverged = Signal(str)  # TrainingDiverged message; the worker pauses itself
+    failed = Signal(str, str)  # message, traceback text ("" for a LatentlabError)
+    saved = Signal(str)  # path of a checkpoint written on request
+    save_failed = Signal(str)
+    ended = Signal(object)  # RunEnd; always the last signal
+
+    def __init__(
+        self,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        data_spec: str = "builtin",
+        data_dir: str | None = None,
+        *,
+        data: ImageSet | None = None,
+        resume: Checkpoint | None = None,
+        start_paused: bool = False,
+        intervals: Intervals = Intervals(),
+        threads: int | None = None,
+        latent_subset: int = LATENT_SUBSET,
+    ) -> None:
+        super().__init__()
+        self.model_config = model_config
+        self.train_config = train_config
+        self.data_spec = data_spec
+        self.data_dir = data_dir
+        self._data = data
+        self._resume = resume
+        self.intervals = intervals
+        self.threads = threads if threads is not None else worker_threads()
+        self.latent_subset = latent_subset
+        self._stop = threading.Event()
+        self._wake = threading.Event()  # set whenever a flag changes or a request arrives
+        self._pause_requested = start_paused
+        self._saves: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.trainer: Trainer | None = None  # touched only by the worker thread
+        self.result: RunEnd | None = None
+        self._snapshot_step = -1
+
+    # -- thread-safe controls (called from the GUI thread) ----------------------------------------
+    def pause(self) -> None:
+        self._pause_requested = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._pause_requested = False
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def request_save(self, path: str) -> None:
+        self._saves.put(str(path))
+        self._wake.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def pause_requested(self) -> bool:
+        return self._pause_requested
+
+    # -- the thread's body ------------------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        reason, trainer = "stopped", None
+        try:
+            torch.set_num_threads(self.threads)
+            trainer = self._build()
+            if trainer is not None:
+                reason = self._train(trainer)
+        except _Stopped:
+            reason = "stopped"
+        except LatentlabError as exc:
+            reason = "failed"
+            self.failed.emit(str(exc), "")
+        except Exception as exc:  # a bug: the window shows it instead of crashing
+            reason = "failed"
+            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:
+            end = RunEnd(reason, trainer.step if trainer else 0, self._final_checkpoint(trainer))
+            self.result = end  # read by the session after wait(), when the queued `ended` may not have arrived
+            self.trainer = None
+            self._fail_pending_saves("training is not running")
+            # Hand the object back to the GUI thread so that it is deleted there, never in a dead thread.
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
+            self.ended.emit(end)
+
+    def _build(self) -> Trainer | None:
+        mc, tc = self.model_config, self.train_config
+        data = self._data
+        if data is None:
+            what = "built-in dataset" if self.data_spec == "builtin" else self.data_spec
+            self.status.emit(f"building {what}…" if self.data_spec == "builtin" else f"loading {what}…")
+            data = load_data(
+                self.data_spec,
+                self.data_dir,
+                channels=mc.channels,
+                image_size=mc.image_size,
+                seed=tc.seed,
+                progress=self._loading_progress,
+            )
+        if self._stop.is_set():
+            return None
+        self.status.emit(f"building the {mc.kind.upper()} ({mc.arch}, {mc.latent_dim}-D)…")
+        trainer = make_trainer(mc, tc, data)
+        resumed_history = None
+        if self._resume is not None:
+            ck = self._resume
+            history = History.from_dict(ck.history.to_dict()) if ck.history is not None else None
+            trainer.restore(ck.step, ck.model_state, ck.optimizer_states, ck.loop_state, history)
+            # Continue with the learning rate set now (lowering it is the cure for a divergence).
+            for optimizer in trainer.optimizers.values():
+                for group in optimizer.param_groups:
+                    group["lr"] = tc.lr
+            if history is not None:
+                resumed_history = History.from_dict(history.to_dict())
+        self.trainer = trainer
+        rng = np.random.default_rng(tc.seed)
+        n_test = len(data.test_images)
+        pick = np.sort(rng.choice(n_test, size=min(self.latent_subset, n_test), replace=False))
+        self._subset_images = np.ascontiguousarray(data.test_images[pick])
+        self._subset_labels = data.test_labels[pick].copy()
+        self._class_names = tuple(data.class_names)
+        self.started.emit(
+            RunInfo(
+                model_config=mc,
+                train_config=tc,
+                data_spec=self.data_spec,
+                data_name=data.name,
+                n_train=len(data.train_images),
+                n_test=n_test,
+                class_names=self._class_names,
+                device=str(trainer.device),
+                batch_size=trainer.batch_size,
+                batches_per_epoch=trainer.batches_per_epoch,
+                step=trainer.step,
+                history=resumed_history,
+                subset_images=self._subset_images.copy(),
+                subset_labels=self._subset_labels.copy(),
+                warnings=tuple(data.warnings),
+            )
+        )
+        return trainer
+
+    def _loading_progress(self, text: str) -> None:
+        if self._stop.is_set():
+            raise _Stopped()
+        self.status.emit(text)
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def _train(self, trainer: Trainer) -> str:
+        iv = self.intervals
+        self._pending_steps: list[float] = []
+        self._pending_metrics: dict[str, list[float]] = {name: [] for name in trainer.metric_names}
+        self._last_report: StepReport | None = None
+        self._heldout: dict[str, float] = {}
+        self._snapshot(trainer)  # the untrained (or resumed) model, before any step
+        now = time.monotonic()
+        last_progress = 0.0
+        latents = _Periodic(iv.latents, iv.share, now)
+        weights = _Periodic(iv.weights, iv.share, now)
+        evaluation = _Periodic(iv.eval_min, iv.share, now)
+        last_epoch = int(trainer.epoch)
+        steps = trainer.run()
+        while True:
+            if self._pause_requested and not self._stop.is_set():
+                self._pause_here(trainer)
+            if self._stop.is_set():
+                self._flush(trainer)
+                return "stopped"
+            self._handle_saves(trainer)
+            try:
+                report = next(steps, None)
+            except TrainingDiverged as exc:
+                self._flush(trainer)
+                self.diverged.emit(str(exc))
+                self._pause_requested = True  # wait for the user; the weights are the last finite ones
+                steps = trainer.run()
+                continue
+            if report is None:  # the budget is spent
+                self._flush(trainer)
+                self._snapshot(trainer)
+                self._evaluate(trainer)
+                return "finished"
+            self._record(report)
+            now = time.monotonic()
+            if now - last_progress >= iv.progress:
+                self._flush(trainer)
+                last_progress = now
+            busy = False
+            if trainer.model_config.kind == "vae" and latents.due(now):
+                busy = latents.run(self._emit_latents, trainer)
+            if weights.due(now):
+                busy = weights.run(self._emit_weights, trainer)
+            epoch = int(trainer.epoch)
+            if (epoch > last_epoch and evaluation.due(now)) or evaluation.due(now, at_least=iv.eval_max):
+                busy = evaluation.run(self._evaluate, trainer)
+                last_epoch = epoch
+            if busy:
+                trainer.reset_clock()  # images/s measures training, not snapshots
+
+    def _pause_here(self, trainer: Trainer) -> None:
+        self._flush(trainer)
+        if trainer.step != self._snapshot_step:
+            self._snapshot(trainer)
+        self.paused.emit(trainer.step)
+        while self._pause_requested and not self._stop.is_set():
+            self._handle_saves(trainer)
+            self._wake.wait()
+            self._wake.clear()
+        self._handle_saves(trainer)
+        trainer.reset_clock()
+
+    def _record(self, report: StepReport) -> None:
+        self._last_report = report
+        self._pending_steps.append(float(report.step))
+        for name, value in report.metrics.items():
+            self._pending_metrics.setdefault(name, []).append(value)
+
+    def _flush(self, trainer: Trainer) -> None:
+        report = self._last_report
+        if not self._pending_steps or report is None:
+            return
+        steps = np.asarray(self._pending_steps, dtype=np.float64)
+        metrics = {name: np.asarray(values, dtype=np.float64) for name, values in self._pending_metrics.items() if values}
+        self._pending_steps = []
+        self._pending_metrics = {name: [] for name in self._pending_metrics}
+        self.progress.emit(
+            StepBatch(
+                model=report.model,
+                steps=steps,
+                metrics=metrics,
+                step=report.step,
+                epoch=report.epoch,
+                images_per_s=report.images_per_s,
+                device=str(trainer.device),
+            )
+        )
+
+    # -- snapshots ----------------------------------------------------------------------------------
+    def _snapshot(self, trainer: Trainer) -> None:
+        """Latents (VAE) then weights, so the window has the plane before it decodes the grid on it."""
+        if trainer.model_config.kind == "vae":
+            self._emit_latents(trainer)
+        self._emit_weights(trainer)
+        self._snapshot_step = trainer.step
+
+    def _emit_weights(self, trainer: Trainer) -> None:
+        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
+        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, state))
+
+    def _emit_latents(self, trainer: Trainer) -> None:
+        with _visualising(trainer.model):
+            z = encode_means(trainer.model, self._subset_images, chunk=500)
+        self.latents.emit(LatentSnapshot(trainer.step, z, self._subset_labels, self._class_names))
+
+    def _evaluate(self, trainer: Trainer) -> None:
+        with _visualising(trainer.model):
+            metrics = trainer.evaluate()
+        self._heldout = {k: float(v) for k, v in metrics.items()}
+        # Kept in the run's history too (as "heldout_<metric>"), so a saved checkpoint brings the curve back.
+        trainer.history.add(trainer.step, {HELDOUT_PREFIX + k: v for k, v in self._heldout.items() if k != "n"})
+        self.heldout.emit(HeldOutReport(trainer.step, trainer.epoch, dict(self._heldout)))
+
+    # -- checkpoints --------------------------------------------------------------------------------
+    def _handle_saves(self, trainer: Trainer) -> None:
+        while True:
+            try:
+                path = self._saves.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout))
+            except (LatentlabError, OSError) as exc:
+                self.save_failed.emit(f"could not save {path}: {exc}")
+            else:
+                self.saved.emit(path)
+
+    def _fail_pending_saves(self, why: str) -> None:
+        while True:
+            try:
+                path = self._saves.get_nowait()
+            except queue.Empty:
+                return
+            self.save_failed.emit(f"could not save {path}: {why}")
+
+    def _final_checkpoint(self, trainer: Trainer | None) -> Checkpoint | None:
+        """A CPU copy of the run's whole state, to save or continue from after the thread is gone."""
+        if trainer is None:
+            return None
+        try:
+            ck = checkpoint_from_trainer(trainer, self.data_spec, getattr(self, "_heldout", {}))
+            return Checkpoint(
+                model_config=ck.model_config,
+                train_config=ck.train_config,
+                data_spec=ck.data_spec,
+                step=ck.step,
+                model_state={k: v.detach().to("cpu", copy=True) for k, v in ck.model_state.items()},
+                optimizer_states=copy.deepcopy(ck.optimizer_states),
+                loop_state={k: v.detach().to("cpu", copy=True) for k, v in ck.loop_state.items()},
+                metrics=dict(ck.metrics),
+                history=ck.history,  # the trainer is gone: nobody else writes to it
+            )
+        except Exception:  # never let the final copy hide the real reason the run ended
+            return None
+
+
+class _visualising:
+    """eval() + no_grad for a visualisation pass, then back to the mode the model was in."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.model = model
+
+    def __enter__(self) -> None:
+        self.was_training = self.model.training
+        self.no_grad = torch.no_grad()
+        self.no_grad.__enter__()
+        self.model.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.train(self.was_training)
+        self.no_grad.__exit__(*exc)
