@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 
 from latentlab import __version__
+from latentlab.core.describe import describe_metrics
 
 EXIT_ERROR = 1
 EXIT_DIVERGED = 3
@@ -195,16 +196,6 @@ class Progress:
             self.stream.write("\r\x1b[K")
         self.stream.write(text + "\n")
         self.stream.flush()
-
-
-def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
-    if kind == "vae":
-        return (
-            f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
-        )
-    parts = [f"D loss {metrics['d_loss']:.3f}  G loss {metrics['g_loss']:.3f}"] if "d_loss" in metrics else []
-    parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
-    return "  ".join(parts)
 
 
 def resolve_spec(spec: str) -> str:

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from latentlab.core.describe import describe_metrics
+
 NO_DISPLAY_LINE = "latentlab: no display found; running the session offscreen for {seconds:g} s and saving a picture of the window"
 HEADLESS_SECONDS = 30.0
 HEADLESS_PICTURE = "latentlab-window.png"
@@ -254,13 +256,9 @@ class _ProgressPrinter:
 
     @staticmethod
     def _print(batch) -> None:
-        m = batch.latest
-        if "neg_elbo" in m:
-            loss = f"loss {m['neg_elbo']:.1f} nats (recon {m['recon']:.1f} + KL {m['kl']:.1f})"
-        else:
-            loss = f"D loss {m.get('d_loss', float('nan')):.3f}  G loss {m.get('g_loss', float('nan')):.3f}"
         print(
-            f"step {batch.step:,}  epoch {batch.epoch:.2f}  {loss}  {batch.images_per_s:,.0f} img/s",
+            f"step {batch.step:,}  epoch {batch.epoch:.2f}  {describe_metrics(batch.model, batch.latest)}  "
+            f"{batch.images_per_s:,.0f} img/s",
             file=sys.stderr,
             flush=True,
         )

@@ -114,7 +114,7 @@ class Intervals:
     weights: float = 0.5
     eval_min: float = 1.0  # an epoch boundary triggers an evaluation at most this often
     eval_max: float = 10.0  # and one happens at least this often
-    share: float = 0.04  # but each kind of snapshot is spaced out to take at most this share of the time
+    share: float = 0.02  # but each kind of snapshot is spaced out to take at most this share of the time
 
 
 class _Periodic:

@@ -62,6 +62,23 @@ def test_loss_plot_vae_curves_get_the_points(qtbot):
     assert smooth[0] == pytest.approx(metrics["recon"][0])  # debiased EMA starts at the first point
 
 
+def test_loss_plot_axis_follows_the_settled_loss_not_the_first_steps(qtbot):
+    plot = shown(qtbot, LossPlot())
+    plot.set_model("vae")
+    steps = np.arange(1, 1001, dtype=float)
+    recon = 100.0 + 440.0 * np.exp(-steps / 5.0)  # 540 nats at the start, ~100 once settled
+    plot.add_points(steps, {"neg_elbo": recon + 5.0, "recon": recon, "kl": np.full(1000, 5.0)})
+    plot.redraw()
+    low, high = plot._main.getViewBox().viewRange()[1]
+    assert low < 5.0 and 105.0 < high < 200.0
+    # Once the user zooms, the range is theirs.
+    plot._main.getViewBox().scaleBy((1.0, 2.0))
+    plot._main.getViewBox().sigRangeChangedManually.emit([False, True])
+    plot.add_points(steps + 1000, {"neg_elbo": np.full(1000, 500.0), "recon": np.full(1000, 495.0), "kl": np.full(1000, 5.0)})
+    plot.redraw()
+    assert plot._main.getViewBox().viewRange()[1][1] < 495.0
+
+
 def test_loss_plot_switches_series_for_a_gan(qtbot):
     plot = shown(qtbot, LossPlot())
     plot.set_model("gan")

@@ -117,6 +117,9 @@ class _HeldOut:
         return 0 if y is None else len(y)
 
 
+TRANSIENT_FRACTION = 0.03  # the share of a run's first steps that the loss axis may cut off
+
+
 class LossPlot(QtWidgets.QWidget):
     """Training curves with a smoothing control. `set_model` picks the VAE or the GAN series."""
 
@@ -132,6 +135,7 @@ class LossPlot(QtWidgets.QWidget):
         self._last_draw = 0.0
         self._redraw_timer = QtCore.QTimer(self, singleShot=True)
         self._redraw_timer.timeout.connect(self.redraw)
+        self._fit_y = True  # until the user zooms or pans: then the range is theirs
 
         self._main_view = pg.PlotWidget()
         self._lower_view = pg.PlotWidget()
@@ -151,6 +155,7 @@ class LossPlot(QtWidgets.QWidget):
         )
         half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DotLine))
         self._lower.addItem(half, ignoreBounds=True)
+        self._main.getViewBox().sigRangeChangedManually.connect(self._stop_fitting_y)
         # One legend, on the main plot, for every series (the GAN's lower plot is too short for its own).
         self._legend = style.add_legend(self._main)
 
@@ -317,7 +322,7 @@ class LossPlot(QtWidgets.QWidget):
         self.redraw()
         for plot in (self._main, self._lower):
             plot.enableAutoRange(axis="x")
-        self._main.enableAutoRange(axis="y")
+        self._fit_y = True
 
     def series_lengths(self) -> dict[str, int]:
         """Points handed to each curve on screen, by metric name (held-out ones as "heldout_<metric>")."""
@@ -362,6 +367,29 @@ class LossPlot(QtWidgets.QWidget):
                 self._legend.addItem(held.line, held.name)
             elif not len(held) and listed:
                 self._legend.removeItem(held.line)
+        self._fit_main_y()
+
+    def _fit_y_keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in (VAE_SERIES if self._kind == "vae" else GAN_LOSSES))
+
+    def _fit_main_y(self) -> None:
+        """Fit the loss axis to the run after its first few percent: the untrained model's loss (~540 nats
+        for a VAE) would otherwise flatten the part of the curve people watch."""
+        if not self._fit_y or self._main.getViewBox().state["logMode"][1]:
+            return
+        low, high = np.inf, -np.inf
+        for key in self._fit_y_keys():
+            steps, values = self._history.series(key)
+            if len(values) == 0:
+                continue
+            low = min(low, float(values.min()))
+            settled = values[steps >= steps[0] + TRANSIENT_FRACTION * (steps[-1] - steps[0])] if len(values) > 20 else values
+            high = max(high, float(settled.max()))
+        if np.isfinite(low) and np.isfinite(high):
+            self._main.setYRange(low, max(high, low + 1e-6), padding=0.08)
+
+    def _stop_fitting_y(self, *_) -> None:
+        self._fit_y = False
 
     def _request_redraw(self) -> None:
         if self._redraw_timer.isActive():
@@ -382,6 +410,10 @@ class LossPlot(QtWidgets.QWidget):
 
     def _on_log_y(self, on: bool) -> None:
         self._main.setLogMode(x=False, y=on)
+        if on:
+            self._main.enableAutoRange(axis="y")
+        else:
+            self._fit_main_y()
 
     def _update_readout(self) -> None:
         latest = self._latest

@@ -1,0 +1,13 @@
+"""One-line human descriptions of training metrics, shared by the CLI and the window's terminal output."""
+
+from __future__ import annotations
+
+
+def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
+    if kind == "vae":
+        return (
+            f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
+        )
+    parts = [f"D loss {metrics['d_loss']:.3f}  G loss {metrics['g_loss']:.3f}"] if "d_loss" in metrics else []
+    parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
+    return "  ".join(parts)
