@@ -119,7 +119,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if args.gui_after is not None and args.gui_screenshot is None:
         raise LatentlabError("--after needs --screenshot PNG: it says when to take the picture")
     if args.gui_screenshot is not None:
-        check_writable(Path(args.gui_screenshot))
+        check_writable(Path(args.gui_screenshot), "--screenshot")
     from latentlab.gui.app import run_app
 
     return run_app(
@@ -159,16 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def check_writable(path: Path) -> None:
+def check_writable(path: Path, option: str = "--out") -> None:
     from latentlab.core.errors import LatentlabError
 
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise LatentlabError(f"{path}: is a folder: give a file name such as {path / 'run.safetensors'}")
     if not parent.is_dir():
-        raise LatentlabError(f"{path}: folder {parent} does not exist: create it or choose another --out")
+        raise LatentlabError(f"{path}: folder {parent} does not exist: create it or choose another {option}")
     if not os.access(parent, os.W_OK):
-        raise LatentlabError(f"{path}: folder {parent} is not writable: choose another --out")
+        raise LatentlabError(f"{path}: folder {parent} is not writable: choose another {option}")
 
 
 class Progress:

@@ -22,6 +22,7 @@ HEADLESS_PICTURE = "latentlab-window.png"
 SCREENSHOT_DEFAULT_AFTER = 3.0
 PROGRESS_EVERY_S = 2.0
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def no_display() -> bool:
@@ -112,7 +113,7 @@ def run_app(
     )
     app.aboutToQuit.connect(window.session.shutdown)
     printer = _ProgressPrinter(window) if headless else None
-    interrupted = _close_on_ctrl_c(app, window)
+    signalled = _close_on_signals(app, window)
     window.show()
 
     if checkpoint is not None:
@@ -145,35 +146,42 @@ def run_app(
     code = app.exec()
     if failed:
         code = 1
-    elif interrupted:
-        code = EXIT_INTERRUPTED
+    elif signalled:
+        code = signalled[0]
     return _close(app, window, code)
 
 
-def _close_on_ctrl_c(app, window) -> list[bool]:
-    """Ctrl+C in the terminal closes the window (the clean path: the worker is stopped and waited for).
+def _close_on_signals(app, window) -> list[int]:
+    """Ctrl+C in the terminal (SIGINT), or SIGTERM from a session manager, closes the window the clean
+    way: the worker is stopped and waited for. Exit codes 130 and 143, as a shell expects.
 
     Qt's event loop runs in C++, so Python only sees the signal when it next runs Python code: a
     timer gives it that chance five times a second.
     """
     from PySide6 import QtCore
 
-    interrupted: list[bool] = []
+    signalled: list[int] = []  # the exit code, once a signal came
     if threading.current_thread() is not threading.main_thread():
-        return interrupted
+        return signalled
 
-    def on_sigint(signum, frame) -> None:
-        interrupted.append(True)
-        print("latentlab: interrupted", file=sys.stderr, flush=True)
+    def on_signal(signum, frame) -> None:
+        interrupted = signum == signal.SIGINT
+        signalled.append(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED)
+        print("latentlab: interrupted" if interrupted else "latentlab: terminated", file=sys.stderr, flush=True)
         window.close()
-        app.exit(EXIT_INTERRUPTED)
+        app.exit(signalled[-1])
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    window.destroyed.connect(lambda: signal.signal(signal.SIGINT, previous))
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    window.destroyed.connect(restore)
     wake = QtCore.QTimer(window, interval=200)
     wake.timeout.connect(lambda: None)
     wake.start()
-    return interrupted
+    return signalled
 
 
 # Printed by Qt's offscreen platform whenever a window's size limits change: noise, not a problem.

@@ -561,7 +561,7 @@ class MainWindow(QtWidgets.QMainWindow):
         n = self.grid.grid_size
         if self._kind == "gan":
             z = self.noise_batch(n * n)
-            title = f"G(z) on {n * n} fixed noise vectors"
+            title = f"G(z), {n * n} fixed z"
         else:
             plane = self._plane()
             if plane is None:

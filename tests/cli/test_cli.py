@@ -119,3 +119,10 @@ def test_python_dash_m_runs_and_errors_have_no_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "never unpickles" in result.stderr
+
+
+def test_window_options_are_checked_before_qt_starts(tmp_path, capsys):
+    code, _, err = run(["--after", "3"], capsys)
+    assert code == 1 and "--after needs --screenshot" in err
+    code, _, err = run(["gui", "--screenshot", str(tmp_path / "missing" / "x.png"), "--after", "1"], capsys)
+    assert code == 1 and "choose another --screenshot" in err

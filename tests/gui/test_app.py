@@ -341,3 +341,33 @@ def test_no_display_runs_offscreen_and_saves_a_picture(child_env, tmp_path):
     assert picture.read_bytes()[:4] == b"\x89PNG"
     assert str(picture) in lines[-1]
     assert_clean(result.stderr)
+
+
+def test_sigterm_during_training_closes_cleanly(child_env, tmp_path):
+    """A session manager's SIGTERM takes the same clean path as closing the window."""
+    import signal
+    import time
+
+    ready = tmp_path / "ready"
+    code = f"""
+        from PySide6 import QtCore, QtWidgets
+        from latentlab.gui.app import run_app
+
+        app = QtWidgets.QApplication([])
+        def report_training():
+            for widget in QtWidgets.QApplication.topLevelWidgets():
+                if isinstance(widget, QtWidgets.QMainWindow) and widget.step >= 3:
+                    open({str(ready)!r}, "w").close()
+                    return
+            QtCore.QTimer.singleShot(100, report_training)
+        QtCore.QTimer.singleShot(100, report_training)
+        raise SystemExit(run_app(train=True))
+    """
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=child_env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.1)
+    assert ready.exists(), child.stderr.read() if child.poll() is not None else "training did not start"
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 143
+    assert child.stderr.read().strip() == "latentlab: terminated"
