@@ -9,6 +9,8 @@ terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApp
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from latentlab.core.checkpoint import Checkpoint, save_checkpoint
@@ -19,6 +21,9 @@ from latentlab.gui.worker import Intervals, RunEnd, TrainingWorker
 
 IDLE, LOADING, RUNNING, PAUSED = "idle", "loading", "running", "paused"
 STOP_WAIT_MS = 5_000
+# The worker releases the GIL in every torch op and must win it back from the GUI thread (which paints
+# in Python) after each: with Python's default 5 ms switch interval it can wait that long per op.
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class TrainingSession(QObject):
@@ -90,6 +95,7 @@ class TrainingSession(QObject):
         if self._shut_down:
             raise LatentlabError("the session was shut down")
         self.stop()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         thread = QThread(self)
         thread.setObjectName(f"latentlab-training-{model_config.kind}")
         worker = TrainingWorker(
