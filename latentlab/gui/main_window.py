@@ -406,11 +406,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_batches.append(batch)
         if not self._plot_timer.isActive():
             self._plot_timer.start()
-        self._step = batch.step
-        self.step_field.setText(f"step {batch.step:,}")
-        self.epoch_field.setText(f"epoch {batch.epoch:.2f}")
-        self.rate_field.setText(f"{batch.images_per_s:,.0f} img/s")
-        self.device_field.setText(batch.device)
+        self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
 
     def _on_latents(self, snapshot: LatentSnapshot) -> None:
         if self._kind != "vae":

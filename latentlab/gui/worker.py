@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -429,12 +430,15 @@ class TrainingWorker(QObject):
         self.heldout.emit(HeldOutReport(trainer.step, trainer.epoch, dict(self._heldout)))
 
     # -- checkpoints --------------------------------------------------------------------------------
-    def _handle_saves(self, trainer: Trainer) -> None:
+    def _pending_saves(self) -> Iterator[str]:
         while True:
             try:
-                path = self._saves.get_nowait()
+                yield self._saves.get_nowait()
             except queue.Empty:
                 return
+
+    def _handle_saves(self, trainer: Trainer) -> None:
+        for path in self._pending_saves():
             try:
                 save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout))
             except (LatentlabError, OSError) as exc:
@@ -443,11 +447,7 @@ class TrainingWorker(QObject):
                 self.saved.emit(path)
 
     def _fail_pending_saves(self, why: str) -> None:
-        while True:
-            try:
-                path = self._saves.get_nowait()
-            except queue.Empty:
-                return
+        for path in self._pending_saves():
             self.save_failed.emit(f"could not save {path}: {why}")
 
     def _final_checkpoint(self, trainer: Trainer | None) -> Checkpoint | None:
