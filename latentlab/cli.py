@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="SPEC", help="default: the data the checkpoint was trained on")
     evaluate.add_argument("--data-dir", metavar="DIR")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_meter_options(evaluate)
+
+    compare = commands.add_parser("compare", help="samples and quality meters of checkpoints side by side, as a PNG")
+    compare.add_argument("checkpoints", nargs="+", metavar="FILE", help="checkpoints of the same data (e.g. a VAE and a GAN)")
+    compare.add_argument("--out", required=True, metavar="PNG")
+    compare.add_argument("--data", metavar="SPEC", help="where their data is now (default: where they were trained)")
+    compare.add_argument("--data-dir", metavar="DIR")
+    compare.add_argument("--json", action="store_true", help="also print the meters as one JSON object on stdout")
+    add_meter_options(compare)
 
     sample = commands.add_parser("sample", help="write a PNG grid of images decoded from z ~ N(0, I)")
     sample.add_argument("checkpoint", metavar="FILE")
@@ -92,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--n", type=positive_int, default=64, metavar="N")
     sample.add_argument("--seed", type=int, default=0, metavar="S")
     return parser
+
+
+def add_meter_options(parser: argparse.ArgumentParser) -> None:
+    from latentlab.core.metrics import DEFAULT_SAMPLES
+
+    parser.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES, metavar="N",
+                        help=f"generated images (and held-out images) the quality meters use (default {DEFAULT_SAMPLES})")
+    parser.add_argument("--meter-seed", type=int, default=0, metavar="S", help="seed of the meters' noise and held-out pick")
 
 
 def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) -> None:
@@ -139,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     from latentlab.core.errors import LatentlabError
 
     try:
-        handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}
+        handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample,
+                    "compare": cmd_compare}
         handler = handlers[args.command]
         return handler(args)
     except KeyboardInterrupt:
@@ -324,11 +342,97 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
     else:
         result.update(d_real=raw["d_real"], d_fake=raw["d_fake"])
+    meters = measure_checkpoint(checkpoint, model, data, args)
+    result.update(meters_json(meters))
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{args.checkpoint}: {config.kind} after {checkpoint.step:,} steps, {result['n']:,} held-out images of {spec}")
         print(describe_metrics(config.kind, raw))
+        for line in meters_summary(meters):
+            print(line)
+    return 0
+
+
+def measure_checkpoint(checkpoint, model, data, args):
+    """The quality meters of one checkpoint (the judge is trained on first use of a dataset, then cached)."""
+    from latentlab.core.quality import measure, prepare_reference
+
+    progress = Progress()
+    reference = prepare_reference(data, args.samples, args.meter_seed, progress=progress.line)
+    return measure(model, reference, step=checkpoint.step, seed=args.meter_seed)
+
+
+def meters_json(meters) -> dict[str, object]:
+    """The meters' keys of `eval --json`: the class-based ones for every model, the posterior ones for a VAE."""
+    out: dict[str, object] = {
+        "fd_latentlab": meters.fd_latentlab,
+        "mode_coverage": meters.mode_coverage,
+        "class_tv": meters.class_tv,
+        "meter_samples": meters.samples,
+        "missing_classes": list(meters.missing_classes),
+        "judge_accuracy": meters.judge_accuracy,
+    }
+    if meters.note:
+        out["meters_note"] = meters.note
+    if meters.model == "vae":
+        out.update(recon_mse=meters.recon_mse, kl_per_dim_nats=list(meters.kl_per_dim_nats), inactive_dims=meters.inactive_dims)
+    return out
+
+
+def meters_summary(meters) -> list[str]:
+    from latentlab.core.metrics import INACTIVE_KL_NATS
+
+    def num(value, fmt: str) -> str:
+        return "n/a" if value is None else format(value, fmt)
+
+    lines = [
+        f"quality on {meters.samples:,} samples vs {meters.samples:,} held-out images: "
+        f"fd_latentlab {num(meters.fd_latentlab, '.1f')}  mode coverage {num(meters.mode_coverage, '.0%')}  "
+        f"class TV {num(meters.class_tv, '.3f')}"
+        + (f"  (missing: {', '.join(meters.missing_classes)})" if meters.missing_classes else "")
+    ]
+    if meters.note:
+        lines.append(f"class-based meters n/a: {meters.note}")
+    elif meters.judge_accuracy is not None:
+        lines.append(f"judge: latentlab's own classifier of this data, {meters.judge_accuracy:.1%} held-out accuracy (fd_latentlab is not FID)")
+    if meters.model == "vae":
+        lines.append(
+            f"posterior: {meters.inactive_dims} of {len(meters.kl_per_dim_nats)} latent dims inactive "
+            f"(KL < {INACTIVE_KL_NATS:g} nats); reconstruction MSE {meters.recon_mse:.4f} per pixel"
+        )
+    return lines
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from latentlab.core.compare import check_same_data, column_title, data_column, model_column, render_report
+    from latentlab.core.data import load_data
+    from latentlab.core.export import save_png
+    from latentlab.core.quality import prepare_reference
+
+    out = Path(args.out)
+    check_writable(out, "--out")
+    loaded = [(path, *load_for_inference(path)) for path in args.checkpoints]
+    check_same_data([(path, checkpoint) for path, checkpoint, _ in loaded])
+    first = loaded[0][1]
+    config, spec = first.model_config, args.data or first.data_spec
+    progress = Progress()
+    data = load_data(spec, args.data_dir, channels=config.channels, image_size=config.image_size,
+                     seed=first.train_config.seed, progress=progress.line)
+    reference = prepare_reference(data, args.samples, args.meter_seed, progress=progress.line)
+    columns = [
+        model_column(column_title(checkpoint, Path(path).name), model, reference, checkpoint.step, args.meter_seed)
+        for path, checkpoint, model in loaded
+    ]
+    columns.append(data_column(data.train_images, reference, args.meter_seed))
+    save_png(render_report(columns, reference, f"latentlab compare: {data.name}"), out)
+    for column in columns:
+        progress.line(column.title)
+        for line in meters_summary(column.meters):
+            progress.line("  " + line)
+    if args.json:
+        print(json.dumps({"data": spec, "columns": [{"title": c.title, **c.meters.to_dict()} for c in columns]}))
+    progress.line(f"wrote {out}")
     return 0
 
 

@@ -18,10 +18,13 @@ from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.gui.compare_view import CompareDialog, checkpoint_from_snapshot
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
+from latentlab.gui.meters import MetersService
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
 
@@ -96,6 +99,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
         self.decoder = LatentDecoder()
+        self.meters = MetersService(self)  # live quality meters, measured in their own thread
+        self.meters_panel = MetersPanel()
+        self._last_weights: WeightsSnapshot | None = None
+        self._compare: CompareDialog | None = None
 
         # -- widgets
         self.controls = ControlsPanel(kind=model)
@@ -118,7 +125,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
         scroll = QtWidgets.QScrollArea()
         scroll.setObjectName("controlsScroll")
-        scroll.setWidget(self.controls)
+        left_column = QtWidgets.QWidget()
+        left_column.setObjectName("controls")
+        left_layout = QtWidgets.QVBoxLayout(left_column)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.controls, 1)
+        left_layout.addWidget(self.meters_panel)
+        scroll.setWidget(left_column)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(250)
@@ -187,6 +200,7 @@ class MainWindow(QtWidgets.QMainWindow):
         action(file_menu, "&Open checkpoint…", self.open_checkpoint_dialog, "Ctrl+O")
         action(file_menu, "&Save checkpoint…", self.save_checkpoint_dialog, "Ctrl+S")
         action(file_menu, "&Export grid PNG…", self.export_grid_dialog, "Ctrl+E")
+        action(file_menu, "&Compare models…", self.open_compare, "Ctrl+M")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, "Ctrl+Q")
         train_menu = self.menuBar().addMenu("&Train")
@@ -228,6 +242,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid.sample_clicked.connect(self._on_sample_clicked)
         self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         self.resample_button.clicked.connect(self.resample)
+        self.meters.measured.connect(self.meters_panel.show_meters)
+        self.meters.status.connect(self.meters_panel.set_caption)
+        self.meters_panel.compare_requested.connect(self.open_compare)
 
     # -- public actions -------------------------------------------------------------------------------
     @property
@@ -362,6 +379,20 @@ class MainWindow(QtWidgets.QMainWindow):
         box.open()
 
     # -- dialogs ------------------------------------------------------------------------------------
+    def open_compare(self) -> CompareDialog:
+        """The compare view, with the current run (or the last opened/trained model) on its left."""
+        info = self._info
+        if self._compare is None:
+            self._compare = CompareDialog(self, data=info.data if info else None,
+                                          data_spec=info.data_spec if info else None, data_dir=self._data_dir)
+        elif info is not None:
+            self._compare.data, self._compare.data_spec = info.data, info.data_spec
+        if self._last_weights is not None and info is not None:
+            self._compare.set_source("left", "current run", checkpoint_from_snapshot(self._last_weights, info))
+        self._compare.show()
+        self._compare.raise_()
+        return self._compare
+
     def save_checkpoint_dialog(self) -> None:
         suggestion = f"{self._kind}-step{self._step}.safetensors"
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save checkpoint", suggestion, "latentlab checkpoints (*.safetensors)")
@@ -389,6 +420,8 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         if info.history is not None:
             self.loss_plot.set_history(info.history)
+        if info.data is not None:
+            self.meters.start_run(info.data, info.train_config.seed)
         self.device_field.setText(info.device)
         self._step = info.step
         self.step_field.setText(f"step {info.step:,}")
@@ -418,6 +451,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_weights(self, snapshot: WeightsSnapshot) -> None:
         if snapshot.model_config.kind != self._kind:
             return
+        self._last_weights = snapshot
+        self.meters.offer(snapshot)
         try:
             self.decoder.load(snapshot.model_config, snapshot.state)
         except LatentlabError as exc:
@@ -593,6 +628,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.clear()
         self.grid.clear()
         self.decoder.clear()
+        self.meters.clear()
+        self.meters_panel.clear()
+        self._last_weights = None
         self._info = None
         self._picked = None
         self._hovered = -1
@@ -606,6 +644,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scatter.set_mode(kind)
         gan = kind == "gan"
         self.resample_button.setVisible(gan)
+        self.meters_panel.set_model(kind)
         self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")
         self.grid_caption.setText(
             "click a sample to centre the noise plane on its z" if gan else "images decoded at N(0, 1) quantiles of the plane"
@@ -639,4 +678,5 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
         self.session.shutdown()
+        self.meters.shutdown()
         super().closeEvent(event)

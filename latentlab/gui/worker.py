@@ -54,6 +54,7 @@ class RunInfo:
     subset_images: np.ndarray  # uint8 [N, C, H, W]: the held-out images the latent snapshots encode
     subset_labels: np.ndarray  # int64 [N]
     warnings: tuple[str, ...] = ()
+    data: ImageSet | None = None  # the run's images (read-only arrays), for the window's quality meters
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,6 +306,7 @@ class TrainingWorker(QObject):
                 subset_images=self._subset_images.copy(),
                 subset_labels=self._subset_labels.copy(),
                 warnings=tuple(data.warnings),
+                data=data,
             )
         )
         return trainer

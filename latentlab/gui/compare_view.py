@@ -1,0 +1,182 @@
+"""The compare view: two models (the current run or checkpoints) on the same data, side by side with their
+quality meters: the same report `latentlab compare` writes, rendered by core.compare in a background
+thread, shown here and exported as PNG."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from latentlab.core.checkpoint import Checkpoint, load_checkpoint
+from latentlab.core.compare import check_same_data, column_title, data_column, model_column, render_report
+from latentlab.core.data import ImageSet, load_data
+from latentlab.core.errors import LatentlabError
+from latentlab.core.export import save_png
+from latentlab.core.quality import prepare_reference
+from latentlab.gui.meters import LIVE_SAMPLES
+
+SIDES = ("left", "right")
+
+
+def checkpoint_from_snapshot(snapshot, info) -> Checkpoint:
+    """The current run as a (weights-only) checkpoint: a WeightsSnapshot plus the run's RunInfo."""
+    return Checkpoint(snapshot.model_config, info.train_config, info.data_spec, snapshot.step, snapshot.state)
+
+
+class CompareDialog(QtWidgets.QDialog):
+    """`data` is the current run's ImageSet (used when a checkpoint's data spec matches `data_spec`)."""
+
+    _done = QtCore.Signal(object, int)  # report array [H, W, 3], job number
+    _failed = QtCore.Signal(str, int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, data: ImageSet | None = None,
+                 data_spec: str | None = None, data_dir: str | None = None, samples: int = LIVE_SAMPLES) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("latentlab — compare models")
+        self.resize(1240, 760)
+        self.data, self.data_spec, self.data_dir, self.samples = data, data_spec, data_dir, samples
+        self.sources: dict[str, tuple[str, Checkpoint] | None] = {side: None for side in SIDES}
+        self.report: np.ndarray | None = None
+        self.errors: list[str] = []
+        self.show_dialogs = True  # tests turn message boxes off (as they do the window's)
+        self._job = 0
+        self._thread: threading.Thread | None = None
+
+        bar = QtWidgets.QGridLayout()
+        self.labels: dict[str, QtWidgets.QLabel] = {}
+        for row, side in enumerate(SIDES):
+            label = QtWidgets.QLabel(f"{side}: nothing yet")
+            button = QtWidgets.QPushButton("Open checkpoint…")
+            button.clicked.connect(lambda _=False, s=side: self._open_dialog(s))
+            bar.addWidget(label, row, 0)
+            bar.addWidget(button, row, 1)
+            self.labels[side] = label
+        bar.setColumnStretch(0, 1)
+        self.export_button = QtWidgets.QPushButton("Export PNG…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export_dialog)
+        bar.addWidget(self.export_button, 0, 2, 2, 1)
+        self.status = QtWidgets.QLabel("open two checkpoints of the same data (or compare the current run with one)")
+        self.status.setObjectName("hint")
+        self.image = QtWidgets.QLabel()
+        self.image.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.image)
+        scroll.setWidgetResizable(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.status)
+        layout.addWidget(scroll, 1)
+        self._done.connect(self._on_done)
+        self._failed.connect(self._on_failed)
+
+    # -- sources ------------------------------------------------------------------------------------
+    def set_source(self, side: str, name: str, checkpoint: Checkpoint) -> None:
+        self.sources[side] = (name, checkpoint)
+        self.labels[side].setText(f"{side}: {column_title(checkpoint, name)} · data {checkpoint.data_spec}")
+        self._refresh()
+
+    def open_checkpoint(self, side: str, path: str | Path) -> bool:
+        try:
+            checkpoint = load_checkpoint(path)
+            checkpoint.build_model()
+        except LatentlabError as exc:
+            self._show_error(str(exc))
+            return False
+        self.set_source(side, Path(path).name, checkpoint)
+        return True
+
+    def _open_dialog(self, side: str) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, f"Open the {side} checkpoint", "", "latentlab checkpoints (*.safetensors);;All files (*)"
+        )
+        if path:
+            self.open_checkpoint(side, path)
+
+    # -- the report -----------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        chosen = [s for s in (self.sources[side] for side in SIDES) if s is not None]
+        if len(chosen) < 2:
+            return
+        try:
+            check_same_data(chosen)
+        except LatentlabError as exc:
+            self._show_error(str(exc))
+            return
+        self._job += 1
+        self.status.setText("measuring both models… (the first time on a dataset also trains its judge, a few seconds)")
+        self.export_button.setEnabled(False)
+        self._thread = threading.Thread(target=self._compute, args=(chosen, self._job), name="latentlab-compare", daemon=True)
+        self._thread.start()
+
+    def _compute(self, chosen: list[tuple[str, Checkpoint]], job: int) -> None:
+        """In a background thread: only core calls on CPU copies, and one signal at the end."""
+        try:
+            first = chosen[0][1]
+            config = first.model_config
+            if self.data is not None and first.data_spec == self.data_spec:
+                data = self.data
+            else:
+                data = load_data(first.data_spec, self.data_dir, channels=config.channels,
+                                 image_size=config.image_size, seed=first.train_config.seed)
+            reference = prepare_reference(data, self.samples)
+            columns = [model_column(column_title(ck, name), ck.build_model(), reference, ck.step) for name, ck in chosen]
+            columns.append(data_column(data.train_images, reference))
+            self._done.emit(render_report(columns, reference, f"latentlab compare: {data.name}"), job)
+        except LatentlabError as exc:
+            self._failed.emit(str(exc), job)
+        except Exception as exc:  # a bug: show it instead of losing the thread silently
+            self._failed.emit(f"{type(exc).__name__}: {exc}", job)
+
+    def _on_done(self, report: np.ndarray, job: int) -> None:
+        if job != self._job:
+            return  # a newer comparison is under way
+        self.report = np.ascontiguousarray(report)
+        h, w, _ = self.report.shape
+        image = QtGui.QImage(self.report.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+        self.image.setPixmap(QtGui.QPixmap.fromImage(image))
+        self.export_button.setEnabled(True)
+        self.status.setText(f"measured on {self.samples:,} samples each; Export PNG saves exactly this picture")
+
+    def _on_failed(self, message: str, job: int) -> None:
+        if job == self._job:
+            self._show_error(message)
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Let a running comparison finish (closing the app, tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- export ---------------------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> bool:
+        if self.report is None:
+            self._show_error("nothing to export yet: open two checkpoints to compare")
+            return False
+        try:
+            save_png(self.report, path)
+        except LatentlabError as exc:
+            self._show_error(str(exc))
+            return False
+        self.status.setText(f"saved {path}")
+        return True
+
+    def _export_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export comparison", "compare.png", "PNG images (*.png)")
+        if path:
+            self.export_png(path)
+
+    def _show_error(self, text: str) -> None:
+        self.errors.append(text)
+        self.status.setText(text)
+        if self.show_dialogs and getattr(self.parent(), "show_dialogs", True):
+            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "latentlab", text,
+                                        QtWidgets.QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()

@@ -1,0 +1,131 @@
+"""Live quality meters: a background thread that measures the latest weights now and then.
+
+The window hands it the run's data once (`start_run`) and every weights snapshot it gets (`offer`, CPU
+copies that nobody mutates); the thread keeps only the newest, builds its own model from it and measures
+it with core.quality, never touching the model being trained. Results go back as `measured`
+(a frozen QualityMeters of floats), queued into the GUI thread. Measurements are spaced so that they take
+at most SHARE of the wall time (at least MIN_INTERVAL_S apart): the trainer keeps the CPU.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from latentlab.core.checkpoint import check_state_fits
+from latentlab.core.data import ImageSet
+from latentlab.core.errors import LatentlabError
+from latentlab.core.metrics import DEFAULT_SAMPLES
+from latentlab.core.models import build_model
+from latentlab.core.quality import Reference, measure, prepare_reference
+
+MIN_INTERVAL_S = 5.0
+SHARE = 0.05
+LIVE_SAMPLES = 1000  # fewer than eval's default: the live panel trades a little noise for less CPU
+
+
+class MetersService(QObject):
+    measured = Signal(object)  # QualityMeters
+    status = Signal(str)  # what the meters are doing ("training the judge…") or why they are unavailable
+
+    def __init__(self, parent: QObject | None = None, *, samples: int = LIVE_SAMPLES, min_interval: float = MIN_INTERVAL_S) -> None:
+        super().__init__(parent)
+        self.samples = min(samples, DEFAULT_SAMPLES)
+        self.min_interval = min_interval
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._run_id = 0  # bumped by every start_run/clear: results of an older run are dropped
+        self._data: ImageSet | None = None
+        self._seed = 0
+        self._latest = None  # (run id, WeightsSnapshot)
+        self._thread: threading.Thread | None = None
+
+    # -- called from the GUI thread -------------------------------------------------------------
+    def start_run(self, data: ImageSet, seed: int = 0) -> None:
+        with self._lock:
+            self._run_id += 1
+            self._data, self._seed, self._latest = data, seed, None
+        self._ensure_thread()
+        self._wake.set()
+
+    def offer(self, snapshot) -> None:
+        """The newest weights (a WeightsSnapshot); older unmeasured ones are dropped."""
+        with self._lock:
+            if self._data is None:
+                return
+            self._latest = (self._run_id, snapshot)
+        self._wake.set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._run_id += 1
+            self._data, self._latest = None, None
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop the thread and wait for it (a measurement in progress finishes first). Idempotent."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- the thread ---------------------------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        if self._thread is None and not self._stop.is_set():
+            self._thread = threading.Thread(target=self._loop, name="latentlab-meters", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        reference: tuple[int, Reference] | None = None
+        last, cost = 0.0, 0.0
+        while not self._stop.is_set():
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            with self._lock:
+                run_id, data, seed, latest = self._run_id, self._data, self._seed, self._latest
+            if data is None or self._stop.is_set():
+                continue
+            try:
+                if reference is None or reference[0] != run_id:
+                    reference = None
+                    self.status.emit("preparing the quality meters (the judge trains once per dataset)…")
+                    reference = (run_id, prepare_reference(data, self.samples, seed, progress=self.status.emit))
+                    if reference[1].judge is None:
+                        self.status.emit(f"class-based meters n/a: {reference[1].note}")
+                    else:
+                        self.status.emit("")
+                if latest is None or latest[0] != run_id:
+                    continue
+                gap = max(self.min_interval, cost / SHARE)
+                wait = last + gap - time.monotonic()
+                if wait > 0:
+                    self._stop.wait(wait)  # then measure whatever is newest by then
+                    with self._lock:
+                        latest = self._latest
+                    if latest is None or latest[0] != run_id or self._stop.is_set():
+                        continue
+                start = time.monotonic()
+                snapshot = latest[1]
+                meters = self._measure(snapshot, reference[1], seed)
+                last, cost = time.monotonic(), time.monotonic() - start
+                with self._lock:
+                    current = self._run_id == run_id
+                    if current and self._latest is latest:
+                        self._latest = None  # measured; wait for newer weights
+                if current:
+                    self.measured.emit(meters)
+            except Exception as exc:  # a LatentlabError, or a bug: say it in the panel, never kill the window
+                what = str(exc) if isinstance(exc, LatentlabError) else f"{type(exc).__name__}: {exc}"
+                self.status.emit(f"quality meters unavailable: {what}")
+                with self._lock:
+                    if self._run_id == run_id:
+                        self._data = None
+
+    @staticmethod
+    def _measure(snapshot, reference: Reference, seed: int):
+        model = build_model(snapshot.model_config)
+        check_state_fits(model, snapshot.state, snapshot.model_config, "weights snapshot")
+        model.load_state_dict(snapshot.state)
+        return measure(model, reference, step=snapshot.step, seed=seed)
