@@ -43,6 +43,10 @@ class NotJudgeable(LatentlabError):
     """The data has fewer than two labelled classes, so no classifier (and no class-based meter) exists."""
 
 
+class Cancelled(Exception):
+    """Training the judge was abandoned because `should_stop()` said so (the window is closing)."""
+
+
 class JudgeNet(nn.Module):
     """Two strided convolutions, a 64-D feature layer, a linear class head. Any square size, 1 or 3 channels."""
 
@@ -109,7 +113,7 @@ def check_judgeable(data: ImageSet) -> None:
         )
 
 
-def get_judge(data: ImageSet, *, cache: bool = True, progress=None) -> Judge:
+def get_judge(data: ImageSet, *, cache: bool = True, progress=None, should_stop=None) -> Judge:
     """The judge of `data`: from the cache when one was trained on the same data, else trained now (and cached)."""
     check_judgeable(data)
     fingerprint = data_fingerprint(data)
@@ -120,7 +124,7 @@ def get_judge(data: ImageSet, *, cache: bool = True, progress=None) -> Judge:
             return cached
     if progress is not None:
         progress(f"training the judge classifier on {len(data.train_images):,} labelled {data.name} images…")
-    judge = train_judge(data, fingerprint)
+    judge = train_judge(data, fingerprint, should_stop=should_stop)
     if cache:
         _save(path, judge)
     return judge
@@ -130,7 +134,8 @@ def judge_steps(n_train: int) -> int:
     return int(min(MAX_STEPS, max(MIN_STEPS, TRAIN_EPOCHS * n_train // BATCH)))
 
 
-def train_judge(data: ImageSet, fingerprint: str | None = None, steps: int | None = None) -> Judge:
+def train_judge(data: ImageSet, fingerprint: str | None = None, steps: int | None = None, should_stop=None) -> Judge:
+    """Train the judge; `should_stop()`, checked every step, abandons it by raising Cancelled."""
     check_judgeable(data)
     steps = judge_steps(len(data.train_images)) if steps is None else steps
     x = torch.from_numpy(data.train_images)
@@ -143,6 +148,8 @@ def train_judge(data: ImageSet, fingerprint: str | None = None, steps: int | Non
     net.train()
     batch = min(BATCH, len(x))
     for _ in range(steps):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
         index = torch.randint(len(x), (batch,), generator=rng)
         xb = x[index].float().div_(255.0)
         # One-pixel random shifts: cheap augmentation so the judge does not learn exact pixel positions.

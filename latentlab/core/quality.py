@@ -75,15 +75,18 @@ class QualityMeters:
         return out
 
 
-def prepare_reference(data: ImageSet, n: int = DEFAULT_SAMPLES, seed: int = 0, *, cache: bool = True, progress=None) -> Reference:
-    """Pick up to n held-out images (seeded), get the data's judge (cached or trained now) and its view of them."""
+def prepare_reference(
+    data: ImageSet, n: int = DEFAULT_SAMPLES, seed: int = 0, *, cache: bool = True, progress=None, should_stop=None
+) -> Reference:
+    """Pick up to n held-out images (seeded), get the data's judge (cached or trained now) and its view of them.
+    `should_stop()` can abandon training the judge (judge.Cancelled)."""
     if len(data.test_images) < 2:
         raise NotJudgeable(f"{data.name}: the held-out split has {len(data.test_images)} images; meters need at least 2")
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(len(data.test_images), size=min(n, len(data.test_images)), replace=False))
     images = images_to_tensor(data.test_images[pick], torch.device("cpu"))
     try:
-        judge = get_judge(data, cache=cache, progress=progress)
+        judge = get_judge(data, cache=cache, progress=progress, should_stop=should_stop)
     except NotJudgeable as exc:
         return Reference(data.name, images, None, str(exc))
     features, probs = judge.run(images)

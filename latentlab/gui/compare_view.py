@@ -15,8 +15,9 @@ from latentlab.core.compare import check_same_data, column_title, data_column, m
 from latentlab.core.data import ImageSet, load_data
 from latentlab.core.errors import LatentlabError
 from latentlab.core.export import save_png
+from latentlab.core.judge import Cancelled
 from latentlab.core.quality import prepare_reference
-from latentlab.gui.meters import LIVE_SAMPLES
+from latentlab.core.metrics import DEFAULT_SAMPLES
 
 SIDES = ("left", "right")
 
@@ -33,7 +34,7 @@ class CompareDialog(QtWidgets.QDialog):
     _failed = QtCore.Signal(str, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, data: ImageSet | None = None,
-                 data_spec: str | None = None, data_dir: str | None = None, samples: int = LIVE_SAMPLES) -> None:
+                 data_spec: str | None = None, data_dir: str | None = None, samples: int = DEFAULT_SAMPLES) -> None:
         super().__init__(parent)
         self.setWindowTitle("latentlab — compare models")
         self.resize(1240, 760)
@@ -44,6 +45,7 @@ class CompareDialog(QtWidgets.QDialog):
         self.show_dialogs = True  # tests turn message boxes off (as they do the window's)
         self._job = 0
         self._thread: threading.Thread | None = None
+        self._closing = threading.Event()
 
         bar = QtWidgets.QGridLayout()
         self.labels: dict[str, QtWidgets.QLabel] = {}
@@ -61,15 +63,16 @@ class CompareDialog(QtWidgets.QDialog):
         bar.addWidget(self.export_button, 0, 2, 2, 1)
         self.status = QtWidgets.QLabel("open two checkpoints of the same data (or compare the current run with one)")
         self.status.setObjectName("hint")
+        # The report, scaled down to fit the dialog (Export PNG writes it at full size).
         self.image = QtWidgets.QLabel()
         self.image.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidget(self.image)
-        scroll.setWidgetResizable(True)
+        self.image.setMinimumSize(200, 150)
+        self.image.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
+        self._full: QtGui.QPixmap | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.image, 1)
         self._done.connect(self._on_done)
         self._failed.connect(self._on_failed)
 
@@ -122,10 +125,12 @@ class CompareDialog(QtWidgets.QDialog):
             else:
                 data = load_data(first.data_spec, self.data_dir, channels=config.channels,
                                  image_size=config.image_size, seed=first.train_config.seed)
-            reference = prepare_reference(data, self.samples)
+            reference = prepare_reference(data, self.samples, should_stop=self._closing.is_set)
             columns = [model_column(column_title(ck, name), ck.build_model(), reference, ck.step) for name, ck in chosen]
             columns.append(data_column(data.train_images, reference))
             self._done.emit(render_report(columns, reference, f"latentlab compare: {data.name}"), job)
+        except Cancelled:
+            return
         except LatentlabError as exc:
             self._failed.emit(str(exc), job)
         except Exception as exc:  # a bug: show it instead of losing the thread silently
@@ -137,9 +142,19 @@ class CompareDialog(QtWidgets.QDialog):
         self.report = np.ascontiguousarray(report)
         h, w, _ = self.report.shape
         image = QtGui.QImage(self.report.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
-        self.image.setPixmap(QtGui.QPixmap.fromImage(image))
+        self._full = QtGui.QPixmap.fromImage(image)
+        self._fit()
         self.export_button.setEnabled(True)
         self.status.setText(f"measured on {self.samples:,} samples each; Export PNG saves exactly this picture")
+
+    def _fit(self) -> None:
+        if self._full is not None:
+            self.image.setPixmap(self._full.scaled(self.image.size(), QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                                                   QtCore.Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def _on_failed(self, message: str, job: int) -> None:
         if job == self._job:
@@ -149,10 +164,15 @@ class CompareDialog(QtWidgets.QDialog):
     def busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def wait(self, timeout: float = 30.0) -> None:
-        """Let a running comparison finish (closing the app, tests)."""
+    def wait(self, timeout: float = 60.0) -> None:
+        """Let a running comparison finish (tests)."""
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def shutdown(self) -> None:
+        """Abandon a comparison whose judge is still training and wait for the thread (the app is closing)."""
+        self._closing.set()
+        self.wait()
 
     # -- export ---------------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> bool:

@@ -103,6 +103,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.meters_panel = MetersPanel()
         self._last_weights: WeightsSnapshot | None = None
         self._compare: CompareDialog | None = None
+        app = QtWidgets.QApplication.instance()
+        if app is not None:  # the app may quit without closing the window (screenshots, signals)
+            app.aboutToQuit.connect(self.shutdown_helpers)
 
         # -- widgets
         self.controls = ControlsPanel(kind=model)
@@ -421,7 +424,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if info.history is not None:
             self.loss_plot.set_history(info.history)
         if info.data is not None:
-            self.meters.start_run(info.data, info.train_config.seed)
+            self.meters.start_run(info.data)
         self.device_field.setText(info.device)
         self._step = info.step
         self.step_field.setText(f"step {info.step:,}")
@@ -675,8 +678,14 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     # -- lifetime -------------------------------------------------------------------------------------
+    def shutdown_helpers(self) -> None:
+        """Join the meters' and the compare view's threads: none may outlive the interpreter inside torch."""
+        self.meters.shutdown()
+        if self._compare is not None:
+            self._compare.shutdown()
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
         self.session.shutdown()
-        self.meters.shutdown()
+        self.shutdown_helpers()
         super().closeEvent(event)

@@ -4,7 +4,8 @@ The window hands it the run's data once (`start_run`) and every weights snapshot
 copies that nobody mutates); the thread keeps only the newest, builds its own model from it and measures
 it with core.quality, never touching the model being trained. Results go back as `measured`
 (a frozen QualityMeters of floats), queued into the GUI thread. Measurements are spaced so that they take
-at most SHARE of the wall time (at least MIN_INTERVAL_S apart): the trainer keeps the CPU.
+at most SHARE of the wall time (at least MIN_INTERVAL_S apart): the trainer keeps the CPU. They use the
+same samples and seed as `latentlab eval`, so the panel and the command line agree on the same weights.
 """
 
 from __future__ import annotations
@@ -17,22 +18,22 @@ from PySide6.QtCore import QObject, Signal
 from latentlab.core.checkpoint import check_state_fits
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
+from latentlab.core.judge import Cancelled
 from latentlab.core.metrics import DEFAULT_SAMPLES
 from latentlab.core.models import build_model
 from latentlab.core.quality import Reference, measure, prepare_reference
 
 MIN_INTERVAL_S = 5.0
 SHARE = 0.05
-LIVE_SAMPLES = 1000  # fewer than eval's default: the live panel trades a little noise for less CPU
 
 
 class MetersService(QObject):
     measured = Signal(object)  # QualityMeters
     status = Signal(str)  # what the meters are doing ("training the judge…") or why they are unavailable
 
-    def __init__(self, parent: QObject | None = None, *, samples: int = LIVE_SAMPLES, min_interval: float = MIN_INTERVAL_S) -> None:
+    def __init__(self, parent: QObject | None = None, *, samples: int = DEFAULT_SAMPLES, min_interval: float = MIN_INTERVAL_S) -> None:
         super().__init__(parent)
-        self.samples = min(samples, DEFAULT_SAMPLES)
+        self.samples = samples
         self.min_interval = min_interval
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -40,6 +41,7 @@ class MetersService(QObject):
         self._run_id = 0  # bumped by every start_run/clear: results of an older run are dropped
         self._data: ImageSet | None = None
         self._seed = 0
+        self._started_at = 0.0
         self._latest = None  # (run id, WeightsSnapshot)
         self._thread: threading.Thread | None = None
 
@@ -48,6 +50,7 @@ class MetersService(QObject):
         with self._lock:
             self._run_id += 1
             self._data, self._seed, self._latest = data, seed, None
+            self._started_at = time.monotonic()
         self._ensure_thread()
         self._wake.set()
 
@@ -64,8 +67,9 @@ class MetersService(QObject):
             self._run_id += 1
             self._data, self._latest = None, None
 
-    def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop the thread and wait for it (a measurement in progress finishes first). Idempotent."""
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop the thread and wait for it: training the judge stops within a step, a measurement in progress
+        (a second or two) finishes first. The thread must not outlive the interpreter inside torch. Idempotent."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -85,13 +89,22 @@ class MetersService(QObject):
             self._wake.clear()
             with self._lock:
                 run_id, data, seed, latest = self._run_id, self._data, self._seed, self._latest
+                started_at = self._started_at
             if data is None or self._stop.is_set():
                 continue
+            # Leave a starting run its first seconds: training the judge then would slow them most visibly.
+            if reference is None or reference[0] != run_id:
+                early = started_at + self.min_interval - time.monotonic()
+                if early > 0:
+                    self._stop.wait(early)
+                    self._wake.set()
+                    continue
             try:
                 if reference is None or reference[0] != run_id:
                     reference = None
                     self.status.emit("preparing the quality meters (the judge trains once per dataset)…")
-                    reference = (run_id, prepare_reference(data, self.samples, seed, progress=self.status.emit))
+                    prepared = prepare_reference(data, self.samples, seed, progress=self.status.emit, should_stop=self._stop.is_set)
+                    reference = (run_id, prepared)
                     if reference[1].judge is None:
                         self.status.emit(f"class-based meters n/a: {reference[1].note}")
                     else:
@@ -116,6 +129,8 @@ class MetersService(QObject):
                         self._latest = None  # measured; wait for newer weights
                 if current:
                     self.measured.emit(meters)
+            except Cancelled:
+                return
             except Exception as exc:  # a LatentlabError, or a bug: say it in the panel, never kill the window
                 what = str(exc) if isinstance(exc, LatentlabError) else f"{type(exc).__name__}: {exc}"
                 self.status.emit(f"quality meters unavailable: {what}")

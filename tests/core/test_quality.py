@@ -120,3 +120,10 @@ def test_coverage_ignores_stray_and_unsure_samples():
     probs[98:] = [0.2, 0.2, 0.6]  # class 2: two unsure samples
     assert metrics.covered_classes(probs, (0, 1, 2)) == (0,)
     assert metrics.total_variation(metrics.class_histogram(probs, 3), np.full(3, 1 / 3)) == pytest.approx(0.95 - 1 / 3)
+
+
+def test_training_the_judge_can_be_abandoned_at_once(tiny):
+    from latentlab.core.judge import Cancelled, train_judge
+
+    with pytest.raises(Cancelled):
+        train_judge(tiny, should_stop=lambda: True)
