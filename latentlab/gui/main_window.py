@@ -21,6 +21,7 @@ from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_g
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
+from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -165,7 +166,13 @@ class MainWindow(QtWidgets.QMainWindow):
             bar.addPermanentWidget(field)
         self._reset_status_fields()
 
+        self.tools_host = ToolHost(self.decoder, self.scatter, self)
+        self.tools = ToolsDock(self)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
+        self.tools.hide()
+
         self._build_menus()
+        self._build_tools()
         self._connect()
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
@@ -189,6 +196,12 @@ class MainWindow(QtWidgets.QMainWindow):
         action(file_menu, "&Export grid PNG…", self.export_grid_dialog, "Ctrl+E")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        self._tools_menu = self.menuBar().addMenu("T&ools")
+        toggle = self.tools.toggleViewAction()
+        toggle.setText("&Latent tools panel")
+        toggle.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        self._tools_menu.addAction(toggle)
+        self._tools_menu.addSeparator()
         train_menu = self.menuBar().addMenu("&Train")
         action(train_menu, "&Train", self.train, "Ctrl+T")
         action(train_menu, "&Pause / resume", self.toggle_pause, "Ctrl+P")
@@ -196,6 +209,16 @@ class MainWindow(QtWidgets.QMainWindow):
         action(train_menu, "&Reset", self.reset)
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About latentlab", self._about)
+
+    def _build_tools(self) -> None:
+        self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
+
+    def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
+        """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
+        self.tools.add_tool(title, widget)
+        act = QtGui.QAction(title, self)
+        act.triggered.connect(lambda _checked=False, t=title: self.tools.show_tool(t))
+        self._tools_menu.addAction(act)
 
     def _connect(self) -> None:
         s = self.session
@@ -228,6 +251,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid.sample_clicked.connect(self._on_sample_clicked)
         self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         self.resample_button.clicked.connect(self.resample)
+        self.tools_host.go_to_requested.connect(self.go_to)
 
     # -- public actions -------------------------------------------------------------------------------
     @property
@@ -296,6 +320,16 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.set_status(f"{kind.upper()} selected: press Train to start")
 
+    def go_to(self, z: np.ndarray) -> None:
+        """Show latent point z: the canvas decodes it and the plane marks it."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if not self.decoder.ready or z.shape[0] != self.decoder.latent_dim:
+            return
+        self._set_picked(z)
+        self.scatter.set_marker(z)
+        self._hovered = -1
+        self.refresh_canvas()
+
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""
         self._noise_seed += 1
@@ -306,7 +340,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         if not path.suffix:
             path = path.with_suffix(".safetensors")
-        self.session.save(str(path))
+        self.session.save(str(path), extra=self.tools_host.extras())
 
     def open_checkpoint(self, path: str | Path) -> bool:
         """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
@@ -325,6 +359,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
+        self.tools_host.load_extras(checkpoint.extra)
         self._step = checkpoint.step
         self.step_field.setText(f"step {checkpoint.step:,}")
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
@@ -383,6 +418,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- session signals ------------------------------------------------------------------------------
     def _on_started(self, info: RunInfo) -> None:
         self._info = info
+        self.tools_host.set_run_info(info)
         self.controls.set_run_info(
             f"{self._data_label(info.data_name)}: {info.n_train:,} train · {info.n_test:,} held out · "
             f"{len(info.class_names)} classes"
@@ -412,6 +448,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._kind != "vae":
             return
         self.scatter.set_points(snapshot.z, snapshot.labels, snapshot.class_names)
+        self.tools_host.set_latents(snapshot)
         if snapshot.z.shape[1] > 2:  # the PCA plane moved: the grid lies on it
             self.refresh_grid()
 
@@ -428,8 +465,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._picked is None or self._picked.shape[0] != snapshot.model_config.latent_dim:
             plane = self._plane()
             if plane is not None:
-                self._picked = plane.to_latent([0.0, 0.0])[0]
+                self._set_picked(plane.to_latent([0.0, 0.0])[0])
                 self.scatter.set_marker(self._picked)
+        self.tools_host.notify_model()
         self.refresh_grid()
         self.refresh_canvas()
 
@@ -482,7 +520,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- widgets' signals ---------------------------------------------------------------------------
     def _on_latent_picked(self, z: np.ndarray) -> None:
-        self._picked = np.asarray(z, dtype=np.float64)
+        self._set_picked(z)
         self._hovered = -1
         self.refresh_canvas()
 
@@ -502,16 +540,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._kind == "gan":
             z = self.noise_batch(self.grid.grid_size**2)[index]
             self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
-            self._picked = z.astype(np.float64)
+            self._set_picked(z)
             self.scatter.set_marker(self._picked)
             self.set_status(f"noise plane centred on sample {index + 1}: drag in the plane to explore around it")
         else:
             plane = self._plane()
             if plane is None:
                 return
-            self._picked = plane_grid(plane, self.grid.grid_size)[index]
+            self._set_picked(plane_grid(plane, self.grid.grid_size)[index])
             self.scatter.set_marker(self._picked)
         self.refresh_canvas()
+
+    def _set_picked(self, z: np.ndarray) -> None:
+        self._picked = np.asarray(z, dtype=np.float64)
+        self.tools_host.set_picked(self._picked)
 
     # -- drawing ------------------------------------------------------------------------------------
     def flush_plot(self) -> None:
@@ -599,9 +641,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = 0
         self._noise_bank = None
         self.controls.set_run_info("")
+        self.tools_host.reset()
         self._reset_status_fields()
 
     def _show_kind_views(self, kind: str) -> None:
+        self.tools_host.set_kind(kind)
         self.loss_plot.set_model(kind)
         self.scatter.set_mode(kind)
         gan = kind == "gan"

@@ -194,7 +194,7 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._wake = threading.Event()  # set whenever a flag changes or a request arrives
         self._pause_requested = start_paused
-        self._saves: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._saves: queue.SimpleQueue[tuple[str, dict]] = queue.SimpleQueue()
         self.trainer: Trainer | None = None  # touched only by the worker thread
         self.result: RunEnd | None = None
         self._snapshot_step = -1
@@ -212,8 +212,9 @@ class TrainingWorker(QObject):
         self._stop.set()
         self._wake.set()
 
-    def request_save(self, path: str) -> None:
-        self._saves.put(str(path))
+    def request_save(self, path: str, extra: dict | None = None) -> None:
+        """Save between two steps; `extra` (JSON data such as bookmarks) travels in the checkpoint."""
+        self._saves.put((str(path), dict(extra or {})))
         self._wake.set()
 
     @property
@@ -430,7 +431,7 @@ class TrainingWorker(QObject):
         self.heldout.emit(HeldOutReport(trainer.step, trainer.epoch, dict(self._heldout)))
 
     # -- checkpoints --------------------------------------------------------------------------------
-    def _pending_saves(self) -> Iterator[str]:
+    def _pending_saves(self) -> Iterator[tuple[str, dict]]:
         while True:
             try:
                 yield self._saves.get_nowait()
@@ -438,16 +439,16 @@ class TrainingWorker(QObject):
                 return
 
     def _handle_saves(self, trainer: Trainer) -> None:
-        for path in self._pending_saves():
+        for path, extra in self._pending_saves():
             try:
-                save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout))
+                save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout, extra))
             except (LatentlabError, OSError) as exc:
                 self.save_failed.emit(f"could not save {path}: {exc}")
             else:
                 self.saved.emit(path)
 
     def _fail_pending_saves(self, why: str) -> None:
-        for path in self._pending_saves():
+        for path, _extra in self._pending_saves():
             self.save_failed.emit(f"could not save {path}: {why}")
 
     def _final_checkpoint(self, trainer: Trainer | None) -> Checkpoint | None:

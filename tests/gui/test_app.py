@@ -18,31 +18,10 @@ from PySide6 import QtCore
 from latentlab.core.data import ImageSet
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.session import IDLE, PAUSED, RUNNING
-from latentlab.gui.worker import Intervals
+from gui_lab import FAST, WAIT_MS, train_until
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
-# Fast snapshots so a test sees every kind of update within a second or so.
-FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.25)
 REPO = Path(__file__).resolve().parents[2]
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def window(qtbot, tiny_set: ImageSet):
-    win = MainWindow(data=tiny_set, intervals=FAST)
-    win.show_dialogs = False
-    win.controls.batch_size.setValue(32)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.session.shutdown()
-    assert win.session.threads_alive() == 0
-
-
-def train_until(qtbot, win: MainWindow, steps: int = 5) -> None:
-    win.train()
-    qtbot.waitUntil(lambda: win.step >= steps and win.decoder.ready, timeout=WAIT_MS)
 
 
 def lengths(win: MainWindow) -> dict[str, int]:
