@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from latentlab import __version__
@@ -16,6 +19,11 @@ from latentlab.core.describe import describe_metrics
 EXIT_ERROR = 1
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(Exception):
+    """SIGTERM during `train`: handled like Ctrl-C (the run is saved), with the exit code a shell expects."""
 
 
 def positive_int(text: str) -> int:
@@ -111,6 +119,10 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
     group.add_argument("--screenshot", dest="gui_screenshot", metavar="PNG", default=default(None),
                        help="save a picture of the window after --after seconds, then exit")
     group.add_argument("--after", dest="gui_after", type=non_negative_float, metavar="SECONDS", default=default(None))
+    group.add_argument("--autosave-dir", dest="gui_autosave_dir", metavar="DIR", default=default(None),
+                       help="keep the current run here every minute and on close (default: the user data dir)")
+    group.add_argument("--no-autosave", dest="gui_autosave", action="store_false", default=default(True),
+                       help="do not autosave runs")
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -131,6 +143,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         train=args.gui_train,
         screenshot=args.gui_screenshot,
         after=args.gui_after,
+        autosave_dir=args.gui_autosave_dir,
+        autosave=args.gui_autosave,
     )
 
 
@@ -141,10 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}
         handler = handlers[args.command]
+        if args.command == "train":
+            with _sigterm_raises():
+                return handler(args)
         return handler(args)
     except KeyboardInterrupt:
         print("latentlab: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("latentlab: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except LatentlabError as exc:
         if args.debug:
             traceback.print_exc()
@@ -210,8 +230,10 @@ def configs_for_training(args: argparse.Namespace, resumed):
     from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
 
     if resumed is not None:
-        budget = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
-        return resumed.model_config, resumed.train_config.with_changes(device=args.device, **budget)
+        changes = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
+        if args.lr:
+            changes["lr"] = args.lr
+        return resumed.model_config, resumed.train_config.with_changes(device=args.device, **changes)
     defaults = model_defaults(args.model, args.arch)
     model_config = ModelConfig(
         kind=args.model,
@@ -234,7 +256,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
     from latentlab.core.data import load_data
     from latentlab.core.errors import LatentlabError
-    from latentlab.core.training import make_trainer
+    from latentlab.core.training import TrainingDiverged, make_trainer
 
     if args.out is None and args.resume is None:
         raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
@@ -265,8 +287,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
 
+    saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
+
     def save() -> None:
         save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+        saved_step[:] = [trainer.step]
 
     epochs_done = int(trainer.epoch)
     last_save = time.monotonic()
@@ -285,7 +310,15 @@ def cmd_train(args: argparse.Namespace) -> int:
                 save()
                 last_save = time.monotonic()
                 trainer.reset_clock()
-    except KeyboardInterrupt:
+    except TrainingDiverged as exc:
+        if saved_step:
+            kept = f"{out} keeps the last good state (step {saved_step[0]:,}): continue it with --resume {out} and a lower --lr"
+        elif resumed is not None:
+            kept = f"{out} was left as it was (step {resumed.step:,})"
+        else:
+            kept = f"nothing was written to {out}"
+        raise TrainingDiverged(f"{exc}; {kept}") from None
+    except (KeyboardInterrupt, Terminated):
         save()
         progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
         raise
@@ -295,6 +328,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     save()
     progress.line(f"wrote {out}")
     return 0
+
+
+@contextmanager
+def _sigterm_raises():
+    """While `train` runs, SIGTERM (a scheduler or `kill`) saves the run like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def load_for_inference(path: str):

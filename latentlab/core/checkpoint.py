@@ -133,9 +133,22 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{name}: damaged checkpoint ({_first_line(exc)}): use an intact copy") from None
     try:
-        return _assemble(meta, tensors)
+        checkpoint = _assemble(meta, tensors)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError, LatentlabError) as exc:
         raise CheckpointError(f"{name}: latentlab metadata is malformed ({_first_line(exc)})") from None
+    _check_weights_fit(checkpoint, name)
+    return checkpoint
+
+
+def _check_weights_fit(checkpoint: Checkpoint, name: str) -> None:
+    """Weights that do not fit the model the metadata describes are refused here, so that every reader
+    (eval, sample, --resume, the window) gets the same one-line error. Shapes are compared on the meta
+    device: a forged config cannot make us allocate a giant model."""
+    from latentlab.core.models import build_model
+
+    with torch.device("meta"):
+        skeleton = build_model(checkpoint.model_config)
+    check_state_fits(skeleton, checkpoint.model_state, checkpoint.model_config, source=name)
 
 
 def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:

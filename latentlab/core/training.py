@@ -174,6 +174,10 @@ class Trainer:
         for name, optimizer in self.optimizers.items():
             if name in optimizer_states:
                 optimizer.load_state_dict(optimizer_states[name])
+                # The saved state carries the old learning rate; a resumed run takes this run's (lowering
+                # it is the advice after a divergence).
+                for group in optimizer.param_groups:
+                    group["lr"] = self.train_config.lr
         if "rng" in loop_state:
             self.rng.set_state(loop_state["rng"])
         if "order" in loop_state and len(loop_state["order"]) == len(self.train_x):

@@ -24,3 +24,17 @@ def window(qtbot, tiny_set):
     yield win
     win.session.shutdown()
     assert win.session.threads_alive() == 0
+
+
+@pytest.fixture(scope="session")
+def child_env(tmp_path_factory) -> dict[str, str]:
+    """Environment of a child latentlab process: its own cache, offscreen Qt, this checkout first on the path."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ)
+    cache = tmp_path_factory.mktemp("latentlab-cache")
+    env.update(LATENTLAB_CACHE_DIR=str(cache), LATENTLAB_DATA_DIR=str(cache / "datasets"), QT_QPA_PLATFORM="offscreen")
+    env["LATENTLAB_AUTOSAVE_DIR"] = str(cache / "autosave")
+    env["PYTHONPATH"] = str(repo) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
