@@ -7,17 +7,20 @@ its own CPU `LatentDecoder`, refreshed from the worker's weight snapshots (about
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.checkpoint import load_checkpoint
+from latentlab.core.checkpoint import load_checkpoint, save_checkpoint
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
@@ -70,7 +73,11 @@ class MainWindow(QtWidgets.QMainWindow):
         intervals: Intervals = Intervals(),
         threads: int | None = None,
         on_fatal: Callable[[str], None] | None = None,
+        autosave_dir: str | Path | None = None,
+        autosave_every_s: float = AUTOSAVE_EVERY_S,
     ) -> None:
+        """`autosave_dir`: keep the current run there (every `autosave_every_s` while it trains, and on
+        close); None turns autosave off."""
         super().__init__()
         self._data = data
         self._data_dir = data_dir
@@ -96,6 +103,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pacing_clock = (time.monotonic(), time.thread_time())
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
+        self.autosave = AutosaveStore(autosave_dir) if autosave_dir is not None else None
+        self._autosave_path: Path | None = None  # this run's autosave file, once it has one
+        self._autosaved: tuple[int, dict] | None = None  # (step, extras) last written there
+        self._autosave_timer = QtCore.QTimer(self, interval=int(autosave_every_s * 1000))
+        self._autosave_timer.timeout.connect(self.autosave_now)
         self.decoder = LatentDecoder()
 
         # -- widgets
@@ -286,6 +298,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.session.forget_last()
             self._clear_views()
         self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
+        if self.autosave is not None:
+            self._autosave_timer.start()
 
     def toggle_pause(self) -> None:
         if self.session.state == PAUSED:
@@ -360,6 +374,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
         self.tools_host.load_extras(checkpoint.extra)
+        if self.autosave is not None and self.autosave.owns(path):
+            self._autosave_path = Path(path)  # a reopened autosave goes on in its own file
+            self._autosaved = (checkpoint.step, self.tools_host.extras())
         self._step = checkpoint.step
         self.step_field.setText(f"step {checkpoint.step:,}")
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
@@ -491,7 +508,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_saved(self, path: str) -> None:
         self.saved_paths.append(path)
-        self.set_status(f"saved checkpoint {path}")
+        if self._autosave_path is not None and path == str(self._autosave_path):
+            self.set_status(f"autosaved the run to {path}")
+            self.autosave.prune()
+        else:
+            self.set_status(f"saved checkpoint {path}")
 
     def _on_ended(self, end: RunEnd) -> None:
         if end.reason == "stopped":
@@ -640,6 +661,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._hovered = -1
         self._step = 0
         self._noise_bank = None
+        self._autosave_path = None
+        self._autosaved = None
         self.controls.set_run_info("")
         self.tools_host.reset()
         self._reset_status_fields()
@@ -679,8 +702,65 @@ class MainWindow(QtWidgets.QMainWindow):
             "and explore its latent space.",
         )
 
+    # -- autosave ------------------------------------------------------------------------------------
+    def autosave_now(self) -> None:
+        """Keep the current run in its autosave file (the worker writes it between two steps)."""
+        if self.autosave is None or self._step == 0 or not self._autosave_due():
+            return
+        try:
+            path = self._autosave_path or self.autosave.new_path(self._kind)
+        except LatentlabError as exc:
+            self._autosave_timer.stop()
+            self.show_error(f"autosave is off for this session: {exc}")
+            return
+        self._autosave_path = path
+        self._autosaved = (self._step, self.tools_host.extras())
+        self.session.save(str(path), extra=self._autosaved[1])
+
+    def _autosave_due(self) -> bool:
+        return self._autosaved is None or self._autosaved != (self._step, self.tools_host.extras())
+
+    def _autosave_on_close(self) -> None:
+        """The last word: write the run that just ended (the worker is gone, so this thread writes)."""
+        checkpoint = self.session.last_checkpoint
+        if self.autosave is None or checkpoint is None or checkpoint.step == 0:
+            return
+        self._step = checkpoint.step
+        if not self._autosave_due():
+            return
+        try:
+            path = self._autosave_path or self.autosave.new_path(checkpoint.model_config.kind)
+            save_checkpoint(path, replace(checkpoint, extra=self.tools_host.extras()))
+            self.autosave.prune()
+        except LatentlabError as exc:  # the window is closing: a dialog could not be read any more
+            print(f"latentlab: could not autosave the run: {exc}", file=sys.stderr, flush=True)
+
+    def offer_autosave(self) -> QtWidgets.QMessageBox | None:
+        """Offer to reopen the newest autosaved run (a non-blocking question); None when there is none."""
+        if self.autosave is None:
+            return None
+        run = self.autosave.latest()
+        if run is None or (self._autosave_path is not None and run.path == self._autosave_path):
+            return None
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            "latentlab",
+            f"Reopen the last run?\n\nlatentlab autosaved {run.describe()}.",
+            parent=self,
+        )
+        box.setInformativeText(f"It is kept in {run.path}")
+        reopen = box.addButton("Reopen", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reopen)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: button is reopen and self.open_checkpoint(run.path))
+        box.open()
+        return box
+
     # -- lifetime -------------------------------------------------------------------------------------
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
+        self._autosave_timer.stop()
         self.session.shutdown()
+        self._autosave_on_close()
         super().closeEvent(event)
