@@ -63,7 +63,8 @@ def check_state_fits(model: torch.nn.Module, state: dict[str, torch.Tensor], con
         wrong = sorted(n for n in set(expected) & set(found) if expected[n] != found[n])
         detail = f"missing {missing[0]}" if missing else f"{wrong[0]} is {found[wrong[0]]}, expected {expected[wrong[0]]}" if wrong else "extra weights"
         raise CheckpointError(
-            f"{source}: weights do not fit a {config.kind} {config.arch} with latent dim {config.latent_dim} ({detail})"
+            f"{source}: weights do not fit a {config.kind} {config.arch} with latent dim {config.latent_dim} ({detail}): "
+            "the file was edited or damaged; use an intact copy"
         )
 
 
@@ -180,7 +181,10 @@ def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
             continue
         offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
         if isinstance(offsets, list) and len(offsets) == 2 and isinstance(offsets[1], int) and offsets[1] > data_len:
-            raise CheckpointError(f"{name}: truncated: tensor data ends at byte {offsets[1]} but only {data_len} are present")
+            raise CheckpointError(
+                f"{name}: truncated: tensor data ends at byte {offsets[1]} but only {data_len} are present "
+                "(an interrupted copy or download): use an intact copy"
+            )
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
         raise CheckpointError(f"{not_ours}; this safetensors file has no latentlab metadata")
