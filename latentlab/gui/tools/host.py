@@ -27,6 +27,8 @@ class ToolHost(QtCore.QObject):
     picked_changed = QtCore.Signal()  # the latent point shown on the decoder canvas moved
     extras_changed = QtCore.Signal(str)  # key of the extra that changed ("" when all were replaced)
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
+    status_requested = QtCore.Signal(str)  # a one-line note for the status bar ("saved walk.gif")
+    error_requested = QtCore.Signal(str)  # a user error the window should show (e.g. an unwritable file)
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +66,12 @@ class ToolHost(QtCore.QObject):
     # -- asked by tools ---------------------------------------------------------------------------------
     def go_to(self, z: np.ndarray) -> None:
         self.go_to_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
+    def show_status(self, text: str) -> None:
+        self.status_requested.emit(text)
+
+    def show_error(self, text: str) -> None:
+        self.error_requested.emit(text)
 
     def set_extra(self, key: str, value: Any) -> None:
         if value is None or value == [] or value == {}:
