@@ -23,6 +23,7 @@ from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
 from latentlab.gui.tools.interpolate import InterpolateTool
+from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -214,6 +215,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_tools(self) -> None:
         self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
         self.add_tool("Interpolate", InterpolateTool(self.tools_host))
+        self.add_tool("Path", PathTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
