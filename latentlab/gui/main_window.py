@@ -22,6 +22,7 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
+from latentlab.gui.tools.arithmetic import ArithmeticTool
 from latentlab.gui.tools.interpolate import InterpolateTool
 from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
@@ -216,6 +217,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
         self.add_tool("Interpolate", InterpolateTool(self.tools_host))
         self.add_tool("Path", PathTool(self.tools_host))
+        self.add_tool("Arithmetic", ArithmeticTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
