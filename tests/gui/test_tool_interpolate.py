@@ -38,8 +38,16 @@ def test_strips_show_linear_and_slerp_between_held_out_points(qtbot, window):
     np.testing.assert_allclose(curve.getData()[0][[0, -1]], host.plane.to_plane(z[[0, 5]])[:, 0], atol=1e-6)
     window.tools.show_tool("Bookmarks")
     assert not curve.isVisible()
+    # New weights while hidden: nothing is decoded for a tab nobody sees, until it is shown again.
+    before = tool.frames["linear"].copy()
+    state = {k: v + 0.05 for k, v in window.decoder.model.state_dict().items()}
+    window.decoder.load(window.decoder.config, state)
+    host.notify_model()
+    np.testing.assert_array_equal(tool.frames["linear"], before)
     window.tools.show_tool("Interpolate")
     assert curve.isVisible()
+    np.testing.assert_allclose(tool.frames["linear"], window.decoder.decode(tool.paths["linear"]), atol=1e-6)
+    assert np.abs(tool.frames["linear"] - before).max() > 0
 
     tool.frame_spin.setValue(5)
     assert tool.strips["slerp"].count == 5

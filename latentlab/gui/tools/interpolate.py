@@ -82,6 +82,7 @@ class InterpolateTool(QtWidgets.QWidget):
         super().__init__(parent)
         self.host = host
         self.paths: dict[str, np.ndarray] = {}
+        self._stale = False
         self.frames: dict[str, np.ndarray] = {}
         self.rows = [EndpointRow("A", "#ffffff"), EndpointRow("B", "#ffffff")]
         self.frame_spin = QtWidgets.QSpinBox()
@@ -142,7 +143,7 @@ class InterpolateTool(QtWidgets.QWidget):
         self.player.frame.connect(self._on_player_frame)
         self.player.running_changed.connect(self.play_button.setChecked)
         self.export_button.clicked.connect(self.export_gif_dialog)
-        host.model_changed.connect(self.refresh)
+        host.model_changed.connect(self._refresh_when_visible)
         host.latents_changed.connect(self._on_latents_changed)
         host.data_changed.connect(self._on_data_changed)
         host.picked_changed.connect(self._update_buttons)
@@ -202,6 +203,7 @@ class InterpolateTool(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Decode both paths (one decoder call) and show them."""
+        self._stale = False
         ends = self.ready_endpoints()
         if ends is None:
             self.paths, self.frames = {}, {}
@@ -284,7 +286,7 @@ class InterpolateTool(QtWidgets.QWidget):
         for i, index in enumerate(held):
             if index is not None and index < len(latents.z):
                 self._put_held_out(i, index)  # the image's new encoding
-        self.refresh()
+        self._refresh_when_visible()
 
     def _put_held_out(self, i: int, index: int) -> None:
         latents = self.host.latents
@@ -296,6 +298,14 @@ class InterpolateTool(QtWidgets.QWidget):
             row.index_spin.setValue(index)
         row.caption.setText(row.endpoint.caption)
         row.caption.setToolTip(format_latent(row.endpoint.z))
+
+    def _refresh_when_visible(self) -> None:
+        # New weights and encodings arrive every second or so while training; decoding 2 x 16 frames for
+        # a hidden tab would only take GIL time from the worker, so a hidden tool catches up when shown.
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def _on_data_changed(self) -> None:
         if self.host.run_info is None:  # a new model: the old endpoints mean nothing in its latent space
@@ -322,6 +332,8 @@ class InterpolateTool(QtWidgets.QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._set_overlays_visible(True)
+        if self._stale:
+            self.refresh()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)

@@ -29,6 +29,7 @@ class PathTool(QtWidgets.QWidget):
         self.recorded: list[np.ndarray] = []
         self.path: np.ndarray | None = None  # the resampled frames' latents [N, D]
         self.frames: np.ndarray | None = None  # their decoded images
+        self._stale = False
 
         self.record_button = QtWidgets.QPushButton("● Record")
         self.record_button.setCheckable(True)
@@ -82,7 +83,7 @@ class PathTool(QtWidgets.QWidget):
         self.player.running_changed.connect(self.play_button.setChecked)
         self.export_button.clicked.connect(self.export_gif_dialog)
         host.picked_changed.connect(self._on_picked)
-        host.model_changed.connect(self.refresh)
+        host.model_changed.connect(self._on_model_changed)
         host.latents_changed.connect(self.overlay.refresh)
         host.data_changed.connect(self._on_data_changed)
         self.refresh()
@@ -119,6 +120,7 @@ class PathTool(QtWidgets.QWidget):
 
     # -- preview --------------------------------------------------------------------------------------
     def refresh(self) -> None:
+        self._stale = False
         dim = self.host.decoder.latent_dim
         points = np.stack(self.recorded) if self.recorded else None
         self.overlay.set_path(points)
@@ -169,6 +171,12 @@ class PathTool(QtWidgets.QWidget):
         if path:
             self.export_gif(path)
 
+    def _on_model_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # decoded when shown: a hidden tab takes no time from training
+
     def _on_data_changed(self) -> None:
         if self.host.run_info is None:  # a new model
             self.record_button.setChecked(False)
@@ -178,6 +186,8 @@ class PathTool(QtWidgets.QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.overlay.set_visible(True)
+        if self._stale:
+            self.refresh()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
