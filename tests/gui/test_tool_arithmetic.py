@@ -90,3 +90,26 @@ def test_brushed_groups_make_a_direction(qtbot, window):
     np.testing.assert_allclose(tool.base, base)
     tool.clear_groups()
     assert tool.direction is None and len(tool.group_overlays["A"].rings.data) == 0
+
+
+def test_a_gan_takes_its_direction_from_two_bookmarks(qtbot, window):
+    window.switch_kind("gan")
+    train_until(qtbot, window, steps=3)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    window.tools.show_tool("Arithmetic")
+    tool = window.tools.tool("Arithmetic")
+    assert tool.direction is None and "a GAN has no encoder" in tool.direction_label.text()
+
+    marks = window.tools.tool("Bookmarks")
+    with_it = window.scatter.pick_at((1.0, 1.0))
+    marks.add_current("with")
+    without = window.scatter.pick_at((-1.0, 0.0))
+    marks.add_current("without")
+    tool.set_source("bookmarks")
+    assert (tool.mark_a.currentText(), tool.mark_b.currentText()) == ("with", "without")
+    np.testing.assert_allclose(tool.direction, with_it - without)
+    tool.set_strength(2.0)
+    np.testing.assert_allclose(tool.result, without + 2.0 * (with_it - without))
+    np.testing.assert_allclose(tool.preview.count, 2)
+    assert not window.errors

@@ -1,7 +1,7 @@
 """Arithmetic: attribute vectors from the user's own labels, applied to a point with a strength slider.
 
-A direction is the mean latent of group A minus that of group B: two classes, or two groups of held-out
-points brushed on the plane. Adding it to a point moves the point as far as B's centre is from A's
+A direction is the mean latent of group A minus that of group B: two classes, two groups of held-out
+points brushed on the plane, or two bookmarks (the only source a GAN has: it encodes no data). Adding it to a point moves the point as far as B's centre is from A's
 (strength 1). The base is the current point; the decoded base and result update live. Named directions
 are kept with the checkpoint (extras["directions"] = [{"name", "vector", "about"}]).
 """
@@ -12,14 +12,21 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.latent import apply_direction, attribute_vector, class_attribute_vector
+from latentlab.gui.tools.bookmarks import EXTRA_KEY as BOOKMARKS_KEY
+from latentlab.gui.tools.bookmarks import parse_bookmarks
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.nearby import held_out_near
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
 from latentlab.gui.tools.strip import ImageStrip
 
 EXTRA_KEY = "directions"
-SOURCES = ("classes", "selection", "saved")
-SOURCE_TITLES = {"classes": "two classes", "selection": "brushed groups of points", "saved": "a saved direction"}
+SOURCES = ("classes", "selection", "bookmarks", "saved")
+SOURCE_TITLES = {
+    "classes": "two classes",
+    "selection": "brushed groups of points",
+    "bookmarks": "two bookmarks",
+    "saved": "a saved direction",
+}
 GROUP_COLORS = {"A": "#ffb04a", "B": "#4ad8ff"}
 BRUSH_PIXELS = 12.0
 STRENGTH_STEPS = 100  # slider units per 1.0 of strength
@@ -85,6 +92,15 @@ class ArithmeticTool(QtWidgets.QWidget):
         row.addWidget(self.clear_groups_button)
         column.addLayout(row)
         column.addWidget(self.group_summary)
+        # bookmarks
+        self.mark_a = QtWidgets.QComboBox()
+        self.mark_b = QtWidgets.QComboBox()
+        marks = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(marks)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.mark_a, 1)
+        row.addWidget(QtWidgets.QLabel("minus"))
+        row.addWidget(self.mark_b, 1)
         # saved
         self.saved_box = QtWidgets.QComboBox()
         self.delete_button = QtWidgets.QPushButton("Delete")
@@ -93,7 +109,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.saved_box, 1)
         row.addWidget(self.delete_button)
-        for page in (classes, selection, saved):
+        for page in (classes, selection, marks, saved):
             self.pages.addWidget(page)
 
         self.direction_label = QtWidgets.QLabel("")
@@ -150,6 +166,8 @@ class ArithmeticTool(QtWidgets.QWidget):
             button.toggled.connect(lambda on, n=name: self._on_brush_toggled(n, on))
         self.clear_groups_button.clicked.connect(self.clear_groups)
         self.saved_box.currentIndexChanged.connect(lambda _i: self.update_direction())
+        self.mark_a.currentIndexChanged.connect(lambda _i: self.update_direction())
+        self.mark_b.currentIndexChanged.connect(lambda _i: self.update_direction())
         self.delete_button.clicked.connect(self.delete_saved)
         self.strength_slider.valueChanged.connect(lambda _v: self.update_result())
         self.go_button.clicked.connect(self.show_result_on_canvas)
@@ -160,6 +178,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         host.extras_changed.connect(self._on_extras_changed)
         host.data_changed.connect(self._on_data_changed)
         self._fill_saved()
+        self._fill_bookmarks()
         self.update_direction()
 
     # -- the direction ----------------------------------------------------------------------------
@@ -187,10 +206,20 @@ class ArithmeticTool(QtWidgets.QWidget):
             if 0 <= index < len(saved):
                 self.direction, self.about = saved[index]["vector"], saved[index]["about"] or saved[index]["name"]
             else:
-                problem = "no saved directions yet: make one from classes or brushed points and save it"
+                problem = "no saved directions yet: make one and save it"
+        elif self.source == "bookmarks":
+            marks = self.bookmarks()
+            a, b = self.mark_a.currentIndex(), self.mark_b.currentIndex()
+            if len(marks) < 2:
+                problem = "bookmark two points first (Bookmarks tab), e.g. one with and one without the attribute"
+            elif a == b or not (0 <= a < len(marks) and 0 <= b < len(marks)):
+                problem = "choose two different bookmarks"
+            else:
+                self.direction = marks[a][1] - marks[b][1]
+                self.about = f"{marks[a][0]} − {marks[b][0]}"
         elif latents is None:
             problem = "needs encoded held-out points: train or open a VAE" if self.host.kind == "vae" else (
-                "a GAN has no encoder: only saved directions apply here")
+                "a GAN has no encoder: use two bookmarks or a saved direction")
         elif self.source == "classes":
             a, b = self.class_a.currentIndex(), self.class_b.currentIndex()
             if a < 0 or b < 0 or a == b:
@@ -294,6 +323,26 @@ class ArithmeticTool(QtWidgets.QWidget):
             del saved[index]
             self._store(saved)
 
+    def bookmarks(self) -> list[tuple[str, np.ndarray]]:
+        return parse_bookmarks(self.host.extra(BOOKMARKS_KEY, []), self.host.decoder.latent_dim)
+
+    def _fill_bookmarks(self) -> None:
+        """Both lists of bookmark names, keeping the choices; B defaults to a bookmark other than A."""
+        names = [name for name, _ in self.bookmarks()]
+        chosen = {}
+        for box in (self.mark_a, self.mark_b):
+            current = box.currentText()
+            with QtCore.QSignalBlocker(box):
+                box.clear()
+                box.addItems(names)
+                index = box.findText(current)
+                if box is self.mark_b and (index < 0 or index == chosen[self.mark_a]):
+                    index = next((i for i in range(len(names)) if i != chosen[self.mark_a]), -1)
+                elif index < 0:
+                    index = 0 if names else -1
+                box.setCurrentIndex(index)
+                chosen[box] = index
+
     def _store(self, directions: list[dict]) -> None:
         self.host.set_extra(
             EXTRA_KEY, [{"name": d["name"], "vector": [float(v) for v in d["vector"]], "about": d["about"]} for d in directions]
@@ -343,11 +392,15 @@ class ArithmeticTool(QtWidgets.QWidget):
         if self.base is None and self.host.picked is not None:
             self.base = self.host.picked.copy()
         self._fill_saved()
+        self._fill_bookmarks()
         self.update_direction()
 
     def _on_extras_changed(self, key: str) -> None:
         if key in ("", EXTRA_KEY):
             self._fill_saved()
+        if key in ("", BOOKMARKS_KEY):
+            self._fill_bookmarks()
+        if key in ("", EXTRA_KEY, BOOKMARKS_KEY):
             self.update_direction()
 
     def _on_data_changed(self) -> None:
