@@ -74,6 +74,14 @@ def test_current_point_is_a_free_point_or_the_held_out_point_clicked(qtbot, wind
         host.plane.to_plane(host.latents.z[tool.endpoints[1].index])[0], xy, atol=0.5
     )  # snapped to a held-out point under the click (maybe an overlapping neighbour of #9)
 
+    marked = window.scatter.pick_at((1.0, 2.0))
+    window.tools.tool("Bookmarks").add_current("smile")
+    menu = tool.rows[0].bookmark_button.menu()
+    menu.aboutToShow.emit()
+    next(action for action in menu.actions() if action.text() == "smile").trigger()
+    assert tool.endpoints[0].caption == "bookmark “smile”"
+    np.testing.assert_allclose(tool.paths["slerp"][0], marked)
+
 
 def test_play_walks_the_canvas_and_export_writes_the_gif(qtbot, window, tmp_path):
     tool = open_tool(qtbot, window)

@@ -40,11 +40,11 @@ class Endpoint:
 class EndpointRow(QtWidgets.QFrame):
     """One endpoint: a thumbnail, what it is, and the ways to set it."""
 
-    def __init__(self, letter: str, color: str) -> None:
+    def __init__(self, letter: str) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.endpoint: Endpoint | None = None
-        name = QtWidgets.QLabel(f"<b style='color:{color}; font-size:13pt'>{letter}</b>")
+        name = QtWidgets.QLabel(f"<b style='font-size:13pt'>{letter}</b>")
         self.thumb = QtWidgets.QLabel()
         self.thumb.setFixedSize(THUMB, THUMB)
         self.thumb.setStyleSheet("background: #0b0b0b;")
@@ -81,10 +81,10 @@ class InterpolateTool(QtWidgets.QWidget):
     def __init__(self, host: ToolHost, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.host = host
-        self.paths: dict[str, np.ndarray] = {}
-        self._stale = False
-        self.frames: dict[str, np.ndarray] = {}
-        self.rows = [EndpointRow("A", "#ffffff"), EndpointRow("B", "#ffffff")]
+        self.paths: dict[str, np.ndarray] = {}  # method -> latent points [N, D]
+        self.frames: dict[str, np.ndarray] = {}  # method -> decoded images [N, C, H, W]
+        self._stale = False  # new weights or encodings came while hidden
+        self.rows = [EndpointRow("A"), EndpointRow("B")]
         self.frame_spin = QtWidgets.QSpinBox()
         self.frame_spin.setRange(2, 64)
         self.frame_spin.setValue(DEFAULT_FRAMES)
