@@ -109,3 +109,25 @@ def test_play_walks_the_canvas_and_export_writes_the_gif(qtbot, window, tmp_path
 
     assert not tool.export_gif(str(tmp_path / "missing" / "walk.gif"))
     assert "cannot write here" in window.errors[-1]
+
+
+def test_a_gan_interpolates_between_free_points_and_a_new_model_clears_them(qtbot, window):
+    window.switch_kind("gan")
+    train_until(qtbot, window, steps=3)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    window.tools.show_tool("Interpolate")
+    tool = window.tools.tool("Interpolate")
+    assert tool.endpoints == [None, None] and not tool.rows[0].index_spin.isEnabled()  # no encoder, no data points
+    assert not tool.play_button.isEnabled()
+    a = window.scatter.pick_at((-2.0, 1.0))
+    tool.set_from_current(0)
+    b = window.scatter.pick_at((2.0, -1.0))
+    tool.set_from_current(1)
+    assert a.shape == (64,) and tool.strips["linear"].count == 16
+    np.testing.assert_allclose(tool.paths["slerp"][[0, -1]], [a, b])
+    np.testing.assert_allclose(np.linalg.norm(tool.paths["slerp"][8]), (np.linalg.norm(a) + np.linalg.norm(b)) / 2, rtol=0.05)
+
+    window.reset()
+    assert tool.endpoints == [None, None] and tool.strips["linear"].count == 0
+    assert not window.errors

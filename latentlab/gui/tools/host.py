@@ -2,8 +2,9 @@
 
 Tools never reach into the window or the training worker. They read the GUI's own CPU decoder, the
 held-out subset the worker reported and its latest encodings, follow the picked latent point, draw
-overlays on the latent plane, ask the window to show a point (`go_to`), and keep JSON-able data that
-travels with the checkpoint (`extras`: bookmarks, named latent directions).
+overlays on the latent plane, ask the window to show a point (`go_to`) or a status line or an error
+(`show_status`, `show_error`), and keep JSON-able data that travels with the checkpoint (`extras`:
+bookmarks, named latent directions).
 """
 
 from __future__ import annotations
