@@ -48,6 +48,12 @@ def test_strips_show_linear_and_slerp_between_held_out_points(qtbot, window):
     assert curve.isVisible()
     np.testing.assert_allclose(tool.frames["linear"], window.decoder.decode(tool.paths["linear"]), atol=1e-6)
     assert np.abs(tool.frames["linear"] - before).max() > 0
+    # Shown: new weights redraw the strips within a second (coalesced while training).
+    before = tool.frames["linear"].copy()
+    window.decoder.load(window.decoder.config, {k: v - 0.05 for k, v in window.decoder.model.state_dict().items()})
+    host.notify_model()
+    qtbot.waitUntil(lambda: np.abs(tool.frames["linear"] - before).max() > 0, timeout=WAIT_MS)
+    np.testing.assert_allclose(tool.frames["linear"], window.decoder.decode(tool.paths["linear"]), atol=1e-6)
 
     tool.frame_spin.setValue(5)
     assert tool.strips["slerp"].count == 5

@@ -24,6 +24,7 @@ from latentlab.gui.tools.strip import ImageStrip
 from latentlab.gui.widgets.decoder_canvas import format_latent
 
 DEFAULT_FRAMES = 16
+LIVE_REFRESH_MS = 1000  # while training, new weights/encodings redraw the strips at most this often
 SNAP_PIXELS = 8.0  # "current point" within this many pixels of a held-out point means that point
 THUMB = 40
 PATH_COLORS = {"linear": "#ffb04a", "slerp": "#4ad8ff"}
@@ -125,6 +126,8 @@ class InterpolateTool(QtWidgets.QWidget):
         layout.addStretch(1)
 
         self.player = FramePlayer(self)
+        self._live_timer = QtCore.QTimer(self, singleShot=True, interval=LIVE_REFRESH_MS)
+        self._live_timer.timeout.connect(self.refresh)
         self.overlays = {
             method: PathOverlay(host, PATH_COLORS[method], dashed=method == "slerp", end_labels=("A", "B") if method == "linear" else None)
             for method in INTERPOLATIONS
@@ -204,6 +207,7 @@ class InterpolateTool(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Decode both paths (one decoder call) and show them."""
         self._stale = False
+        self._live_timer.stop()
         ends = self.ready_endpoints()
         if ends is None:
             self.paths, self.frames = {}, {}
@@ -300,12 +304,13 @@ class InterpolateTool(QtWidgets.QWidget):
         row.caption.setToolTip(format_latent(row.endpoint.z))
 
     def _refresh_when_visible(self) -> None:
-        # New weights and encodings arrive every second or so while training; decoding 2 x 16 frames for
-        # a hidden tab would only take GIL time from the worker, so a hidden tool catches up when shown.
-        if self.isVisible():
-            self.refresh()
-        else:
+        # New weights and encodings arrive a few times a second while training, and every ms the GUI thread
+        # decodes is GIL time the worker waits for: they are coalesced into one refresh a second, and a
+        # hidden tool decodes nothing until it is shown.
+        if not self.isVisible():
             self._stale = True
+        elif not self._live_timer.isActive():
+            self._live_timer.start()
 
     def _on_data_changed(self) -> None:
         if self.host.run_info is None:  # a new model: the old endpoints mean nothing in its latent space

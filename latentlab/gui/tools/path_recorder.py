@@ -20,6 +20,7 @@ from latentlab.gui.tools.strip import ImageStrip
 DEFAULT_FRAMES = 24
 PATH_COLOR = "#f06bd0"
 PREVIEW_DELAY_MS = 120  # re-decode the preview at most this often while recording
+LIVE_REFRESH_MS = 1000  # and at most this often for new weights while training
 
 
 class PathTool(QtWidgets.QWidget):
@@ -111,7 +112,7 @@ class PathTool(QtWidgets.QWidget):
         self.overlay.set_path(np.stack(self.recorded))
         self._update_summary()
         if not self._preview_timer.isActive():
-            self._preview_timer.start()
+            self._preview_timer.start(PREVIEW_DELAY_MS)
 
     def clear(self) -> None:
         self.player.stop()
@@ -172,10 +173,10 @@ class PathTool(QtWidgets.QWidget):
             self.export_gif(path)
 
     def _on_model_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
+        if not self.isVisible():
             self._stale = True  # decoded when shown: a hidden tab takes no time from training
+        elif not self._preview_timer.isActive():
+            self._preview_timer.start(PREVIEW_DELAY_MS if self.recording else LIVE_REFRESH_MS)
 
     def _on_data_changed(self) -> None:
         if self.host.run_info is None:  # a new model
