@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, metavar="PNG")
     sample.add_argument("--n", type=positive_int, default=64, metavar="N")
     sample.add_argument("--seed", type=int, default=0, metavar="S")
+
+    from latentlab.cli_latent import add_latent_commands
+
+    add_latent_commands(commands)  # interpolate, export-latents, synthesize: they carry their own handlers
     return parser
 
 
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}
-        handler = handlers[args.command]
+        handler = handlers[args.command] if args.command in handlers else args.handler
         if args.command == "train":
             with _sigterm_raises():
                 return handler(args)

@@ -25,6 +25,9 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
+from latentlab.gui.tools.arithmetic import ArithmeticTool
+from latentlab.gui.tools.interpolate import InterpolateTool
+from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -224,6 +227,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_tools(self) -> None:
         self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
+        self.add_tool("Interpolate", InterpolateTool(self.tools_host))
+        self.add_tool("Path", PathTool(self.tools_host))
+        self.add_tool("Arithmetic", ArithmeticTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
@@ -264,6 +270,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         self.resample_button.clicked.connect(self.resample)
         self.tools_host.go_to_requested.connect(self.go_to)
+        self.tools_host.status_requested.connect(self.set_status)
+        self.tools_host.error_requested.connect(self.show_error)
 
     # -- public actions -------------------------------------------------------------------------------
     @property

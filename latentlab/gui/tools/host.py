@@ -2,8 +2,9 @@
 
 Tools never reach into the window or the training worker. They read the GUI's own CPU decoder, the
 held-out subset the worker reported and its latest encodings, follow the picked latent point, draw
-overlays on the latent plane, ask the window to show a point (`go_to`), and keep JSON-able data that
-travels with the checkpoint (`extras`: bookmarks, named latent directions).
+overlays on the latent plane, ask the window to show a point (`go_to`) or a status line or an error
+(`show_status`, `show_error`), and keep JSON-able data that travels with the checkpoint (`extras`:
+bookmarks, named latent directions).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class ToolHost(QtCore.QObject):
     picked_changed = QtCore.Signal()  # the latent point shown on the decoder canvas moved
     extras_changed = QtCore.Signal(str)  # key of the extra that changed ("" when all were replaced)
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
+    status_requested = QtCore.Signal(str)  # a one-line note for the status bar ("saved walk.gif")
+    error_requested = QtCore.Signal(str)  # a user error the window should show (e.g. an unwritable file)
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +67,12 @@ class ToolHost(QtCore.QObject):
     # -- asked by tools ---------------------------------------------------------------------------------
     def go_to(self, z: np.ndarray) -> None:
         self.go_to_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
+    def show_status(self, text: str) -> None:
+        self.status_requested.emit(text)
+
+    def show_error(self, text: str) -> None:
+        self.error_requested.emit(text)
 
     def set_extra(self, key: str, value: Any) -> None:
         if value is None or value == [] or value == {}:
