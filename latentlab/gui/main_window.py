@@ -22,6 +22,8 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
+from latentlab.gui.tools.posterior import PosteriorTool
+from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -212,6 +214,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_tools(self) -> None:
         self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
+        self.add_tool("Posterior", PosteriorTool(self.tools_host))
+        self.add_tool("Reconstruct", ReconstructTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
@@ -252,6 +256,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         self.resample_button.clicked.connect(self.resample)
         self.tools_host.go_to_requested.connect(self.go_to)
+        self.tools_host.centre_requested.connect(self.centre_on)
+        self.tools_host.error_reported.connect(self.show_error)
 
     # -- public actions -------------------------------------------------------------------------------
     @property
@@ -329,6 +335,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scatter.set_marker(z)
         self._hovered = -1
         self.refresh_canvas()
+
+    def centre_on(self, z: np.ndarray) -> None:
+        """Show z; for a GAN, lay the noise plane through it first (as clicking a grid sample does)."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if self._kind == "gan" and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+        self.go_to(z)
 
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""

@@ -27,6 +27,8 @@ class ToolHost(QtCore.QObject):
     picked_changed = QtCore.Signal()  # the latent point shown on the decoder canvas moved
     extras_changed = QtCore.Signal(str)  # key of the extra that changed ("" when all were replaced)
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
+    centre_requested = QtCore.Signal(object)  # np.ndarray [D]: show this point and lay the GAN's noise plane through it
+    error_reported = QtCore.Signal(str)  # a user-facing error: the window shows it as it shows its own
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +66,13 @@ class ToolHost(QtCore.QObject):
     # -- asked by tools ---------------------------------------------------------------------------------
     def go_to(self, z: np.ndarray) -> None:
         self.go_to_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
+    def centre_on(self, z: np.ndarray) -> None:
+        """Like go_to, and for a GAN the noise plane is re-laid through z, so dragging explores around it."""
+        self.centre_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
+    def show_error(self, text: str) -> None:
+        self.error_reported.emit(text)
 
     def set_extra(self, key: str, value: Any) -> None:
         if value is None or value == [] or value == {}:
