@@ -24,6 +24,10 @@ from latentlab.core.errors import LatentlabError
 from latentlab.core.models import GAN
 
 
+DEFAULT_STARTS = 4
+DEFAULT_STEPS = 400
+
+
 @dataclass(frozen=True, eq=False)
 class InversionStep:
     step: int  # Adam steps done
@@ -59,8 +63,8 @@ def invert(
     gan: GAN,
     image: np.ndarray,
     *,
-    starts: int = 8,
-    steps: int = 400,
+    starts: int = DEFAULT_STARTS,
+    steps: int = DEFAULT_STEPS,
     lr: float = 0.05,
     prior_weight: float = 1e-3,
     tol: float = 1e-3,

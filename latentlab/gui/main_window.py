@@ -22,6 +22,8 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
+from latentlab.gui.tools.inpaint import InpaintTool
+from latentlab.gui.tools.invert import InvertTool
 from latentlab.gui.tools.posterior import PosteriorTool
 from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
@@ -216,6 +218,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
         self.add_tool("Posterior", PosteriorTool(self.tools_host))
         self.add_tool("Reconstruct", ReconstructTool(self.tools_host))
+        self.add_tool("Invert", InvertTool(self.tools_host))
+        self.add_tool("Inpaint", InpaintTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
@@ -695,5 +699,6 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- lifetime -------------------------------------------------------------------------------------
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
+        self.tools_host.notify_closing()
         self.session.shutdown()
         super().closeEvent(event)

@@ -29,6 +29,7 @@ class ToolHost(QtCore.QObject):
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
     centre_requested = QtCore.Signal(object)  # np.ndarray [D]: show this point and lay the GAN's noise plane through it
     error_reported = QtCore.Signal(str)  # a user-facing error: the window shows it as it shows its own
+    closing = QtCore.Signal()  # the window is closing: tools stop their threads and wait for them
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +101,9 @@ class ToolHost(QtCore.QObject):
     def set_picked(self, z: np.ndarray | None) -> None:
         self.picked = None if z is None else np.asarray(z, dtype=np.float64).copy()
         self.picked_changed.emit()
+
+    def notify_closing(self) -> None:
+        self.closing.emit()
 
     def notify_model(self) -> None:
         self.model_changed.emit()
