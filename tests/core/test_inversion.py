@@ -14,6 +14,15 @@ from latentlab.core.inversion import invert, psnr, random_z_mse
 from latentlab.core.models import GAN
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models: on a busy machine two threads only wait on each other (10x slower here)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def small_gan(seed: int = 0) -> GAN:
     torch.manual_seed(seed)
     gan = GAN(ModelConfig(kind="gan", arch="mlp", latent_dim=4, hidden=64, image_size=12))

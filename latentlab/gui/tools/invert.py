@@ -35,6 +35,7 @@ class InversionProgress:
     report: InversionStep
     image: np.ndarray  # float32 [C, H, W]: G(z) of the report's z, made with the weights being inverted
     seconds: float
+    random_z_mse: float  # the baseline: mean MSE of G(z) against the target for random z
 
 
 class InversionWorker(QtCore.QObject):
@@ -61,6 +62,7 @@ class InversionWorker(QtCore.QObject):
             assert isinstance(gan, GAN)
             gan.generator.load_state_dict(self._state)
             gan.requires_grad_(False)
+            baseline = random_z_mse(gan, self._image)
             start = time.monotonic()
             sent = 0.0
             for report in invert(gan, self._image, starts=self._starts, steps=self._steps):
@@ -68,7 +70,7 @@ class InversionWorker(QtCore.QObject):
                 if report.converged or now - sent >= PROGRESS_INTERVAL or self._cancel.is_set():
                     with torch.no_grad():
                         image = gan.decode(torch.from_numpy(report.z)[None])[0].numpy()
-                    last = InversionProgress(report, image, now - start)
+                    last = InversionProgress(report, image, now - start, baseline)
                     self.progress.emit(last)
                     sent = now
                 if self._cancel.is_set():
@@ -90,7 +92,6 @@ class InvertTool(QtWidgets.QWidget):
         self._thread: QtCore.QThread | None = None
         self._worker: InversionWorker | None = None
         self._target: np.ndarray | None = None  # float32 [C, H, W] of the running or last inversion
-        self._baseline = float("nan")  # MSE of G(z) for random z against that target
 
         self.index = QtWidgets.QSpinBox()
         self.index.setPrefix("held-out image #")
@@ -173,7 +174,6 @@ class InvertTool(QtWidgets.QWidget):
         state = {k: v.detach().clone() for k, v in model.generator.state_dict().items()}
         self._target = image.astype(np.float32) / 255.0
         self.result = None
-        self._baseline = baseline = self.host.decoder.call(lambda gan: random_z_mse(gan, image))
         self._worker = InversionWorker(model.config, state, image, self.starts.value(), self.steps.value())
         self._thread = QtCore.QThread(self)
         self._worker.moveToThread(self._thread)
@@ -183,7 +183,7 @@ class InvertTool(QtWidgets.QWidget):
         self._worker.finished.connect(self._on_finished)
         self.progress.setRange(0, self.steps.value())
         self.progress.setValue(0)
-        self.status.setText(f"inverting… (a random z scores MSE {baseline:.4f})")
+        self.status.setText("inverting…")
         self._show_vae()
         self._thread.start()
         self._update_state()
@@ -229,7 +229,7 @@ class InvertTool(QtWidgets.QWidget):
         self.progress.setValue(report.step if not report.converged else self.progress.maximum())
         self.status.setText(
             f"step {report.step}: MSE {report.mse:.4f} · PSNR {report.psnr:.1f} dB · {progress.seconds:.1f} s"
-            f"   (random z: MSE {self._baseline:.4f})"
+            f"   (random z: MSE {progress.random_z_mse:.4f})"
         )
         self._show_gan(progress)
 
@@ -250,7 +250,7 @@ class InvertTool(QtWidgets.QWidget):
             verb = "cancelled" if cancelled else "converged" if report.step < self.steps.value() else "stopped at the step limit"
             self.status.setText(
                 f"{verb} after {report.step} steps, {last.seconds:.1f} s: MSE {report.mse:.4f} · PSNR {report.psnr:.1f} dB"
-                f"   (random z: MSE {self._baseline:.4f})"
+                f"   (random z: MSE {last.random_z_mse:.4f})"
             )
             if not cancelled:
                 self.progress.setValue(self.progress.maximum())
