@@ -8,7 +8,8 @@ z ~ N(0, I) (mean MSE over 64 draws) and, with --vae, a VAE checkpoint's reconst
 same image.
 
 On a shared machine wall time depends on the load; thread CPU time does not (much), so both are reported,
-with the load average when the run started.
+with the load average when the run started. A 5-step warm-up inversion runs first: torch's first backward
+and optimizer step in a process carry a one-off cost of about a second (the window's first inversion pays it).
 
     latentlab train --model gan --data ../shared/data/mnist/t10k-images-idx3-ubyte.gz --steps 3000 --out gan.safetensors
     .venv/bin/python bench/latent_inversion.py gan.safetensors [--vae vae.safetensors] [--images 20]
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> dict:
     except LatentlabError as error:
         return {"skipped": str(error)}
 
+    for _ in invert(gan, data.test_images[0], starts=args.starts, steps=5):
+        pass  # warm-up: torch's first backward and optimizer step carry a one-off cost of about a second
     load = os.getloadavg()[0]
     rows = []
     for i, image in enumerate(data.test_images[: args.images]):
