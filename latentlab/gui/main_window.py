@@ -26,8 +26,12 @@ from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
 from latentlab.gui.tools.arithmetic import ArithmeticTool
+from latentlab.gui.tools.inpaint import InpaintTool
 from latentlab.gui.tools.interpolate import InterpolateTool
+from latentlab.gui.tools.invert import InvertTool
 from latentlab.gui.tools.path_recorder import PathTool
+from latentlab.gui.tools.posterior import PosteriorTool
+from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -230,6 +234,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_tool("Interpolate", InterpolateTool(self.tools_host))
         self.add_tool("Path", PathTool(self.tools_host))
         self.add_tool("Arithmetic", ArithmeticTool(self.tools_host))
+        self.add_tool("Posterior", PosteriorTool(self.tools_host))
+        self.add_tool("Reconstruct", ReconstructTool(self.tools_host))
+        self.add_tool("Invert", InvertTool(self.tools_host))
+        self.add_tool("Inpaint", InpaintTool(self.tools_host))
 
     def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
         """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
@@ -272,6 +280,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools_host.go_to_requested.connect(self.go_to)
         self.tools_host.status_requested.connect(self.set_status)
         self.tools_host.error_requested.connect(self.show_error)
+        self.tools_host.centre_requested.connect(self.centre_on)
 
     # -- public actions -------------------------------------------------------------------------------
     @property
@@ -351,6 +360,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scatter.set_marker(z)
         self._hovered = -1
         self.refresh_canvas()
+
+    def centre_on(self, z: np.ndarray) -> None:
+        """Show z; for a GAN, lay the noise plane through it first (as clicking a grid sample does)."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if self._kind == "gan" and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+        self.go_to(z)
 
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""
@@ -769,6 +785,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
         self._autosave_timer.stop()
+        self.tools_host.notify_closing()
         self.session.shutdown()
         self._autosave_on_close()
         super().closeEvent(event)

@@ -30,6 +30,8 @@ class ToolHost(QtCore.QObject):
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
     status_requested = QtCore.Signal(str)  # a one-line note for the status bar ("saved walk.gif")
     error_requested = QtCore.Signal(str)  # a user error the window should show (e.g. an unwritable file)
+    centre_requested = QtCore.Signal(object)  # np.ndarray [D]: show this point and lay the GAN's noise plane through it
+    closing = QtCore.Signal()  # the window is closing: tools stop their threads and wait for them
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +76,10 @@ class ToolHost(QtCore.QObject):
     def show_error(self, text: str) -> None:
         self.error_requested.emit(text)
 
+    def centre_on(self, z: np.ndarray) -> None:
+        """Like go_to, and for a GAN the noise plane is re-laid through z, so dragging explores around it."""
+        self.centre_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
     def set_extra(self, key: str, value: Any) -> None:
         if value is None or value == [] or value == {}:
             self._extras.pop(key, None)
@@ -100,6 +106,9 @@ class ToolHost(QtCore.QObject):
     def set_picked(self, z: np.ndarray | None) -> None:
         self.picked = None if z is None else np.asarray(z, dtype=np.float64).copy()
         self.picked_changed.emit()
+
+    def notify_closing(self) -> None:
+        self.closing.emit()
 
     def notify_model(self) -> None:
         self.model_changed.emit()
