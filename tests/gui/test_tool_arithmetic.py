@@ -15,6 +15,9 @@ def open_tool(qtbot, window):
     window.stop()
     qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
     window.tools.show_tool("Arithmetic")
+    # Showing the dock re-lays out the window: brushing measures distances in screen pixels of the new layout.
+    qtbot.waitUntil(lambda: min(window.scatter.view_box().viewPixelSize()) > 0, timeout=WAIT_MS)
+    qtbot.wait(50)
     return window.tools.tool("Arithmetic")
 
 
