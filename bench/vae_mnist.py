@@ -105,7 +105,7 @@ class ReferenceTrainer(VAETrainer):
     def __init__(self, train_config: TrainConfig, data: ImageSet) -> None:
         super().__init__(ClassicVAE().config, train_config, data)
         torch.manual_seed(train_config.seed)
-        self.model = self.vae = ClassicVAE().to(self.device)  # type: ignore[assignment]
+        self.model = self.vae = self.train_vae = ClassicVAE().to(self.device)  # type: ignore[assignment]
         self.optimizer = torch.optim.Adam(self.vae.parameters(), lr=train_config.lr)
 
 
