@@ -9,6 +9,9 @@ For every data size N (1k, 10k, 60k images) and latent dim D (2, 16, 64), with t
   snapshot_ms          encode_ms + pca_ms: a latent snapshot as if the window showed all N points
   scatter_set_ms       LatentScatter.set_points(N means) + paint: the redraw after a snapshot
   scatter_frame_ms     one paint of the scatter with the N points set: what a drag or hover frame costs
+  *_cpu                the same figure in CPU time of this process (time.process_time): on a machine
+                       shared with other work it moves far less than the wall-clock figure, and with
+                       --threads 1 it is close to what a quiet core would take
   drawn                points actually drawn (at most LatentScatter.max_drawn; all N are kept and
                        projected, picks map through the exact plane, hover reports indices into all N)
 
@@ -37,6 +40,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from latentlab.gui.blas_threads import use_one_numpy_blas_thread  # noqa: E402
+
+use_one_numpy_blas_thread()  # as the window does (latentlab.cli.cmd_gui)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -65,22 +71,24 @@ def images_of_size(base: ImageSet, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(images[index]), labels[index]
 
 
-def timed(task: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+def timed(task: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall-clock and CPU milliseconds of task(), and its result."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = task()
-    return (time.perf_counter() - start) * 1000.0, result
+    return (time.perf_counter() - start) * 1000.0, (time.process_time() - cpu) * 1000.0, result
 
 
-def train_rate(trainer: VAETrainer, seconds: float) -> float:
-    """Images per second over about `seconds` of steps (after the trainer's warm-up)."""
+def train_rate(trainer: VAETrainer, seconds: float) -> tuple[float, float]:
+    """Images per wall-clock second and per CPU second over about `seconds` of steps."""
     sync = torch.cuda.synchronize if trainer.device.type == "cuda" else (lambda: None)
     sync()
-    start, steps = time.perf_counter(), 0
+    start, cpu, steps = time.perf_counter(), time.process_time(), 0
     while time.perf_counter() - start < seconds or steps < 5:
         trainer.train_step()
         steps += 1
     sync()
-    return steps * trainer.batch_size / (time.perf_counter() - start)
+    images = steps * trainer.batch_size
+    return images / (time.perf_counter() - start), images / max(time.process_time() - cpu, 1e-9)
 
 
 class ScatterProbe:
@@ -102,15 +110,15 @@ class ScatterProbe:
         for view in self.views:
             view.viewport().repaint()
 
-    def redraw(self, z: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> float:
-        ms, _ = timed(lambda: (self.widget.set_points(z, labels, names), self.paint()))
+    def redraw(self, z: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> tuple[float, float]:
+        ms, cpu_ms, _ = timed(lambda: (self.widget.set_points(z, labels, names), self.paint()))
         self.app.processEvents()
-        return ms
+        return ms, cpu_ms
 
-    def frame(self) -> float:
-        ms, _ = timed(self.paint)
+    def frame(self) -> tuple[float, float]:
+        ms, cpu_ms, _ = timed(self.paint)
         self.app.processEvents()
-        return ms
+        return ms, cpu_ms
 
 
 def measure(sizes=SIZES, dims=DIMS, repeats: int = 3, train_seconds: float = 2.0, device: str = "cpu", amp: bool = False) -> dict[str, Any]:
@@ -127,26 +135,27 @@ def measure(sizes=SIZES, dims=DIMS, repeats: int = 3, train_seconds: float = 2.0
             trainer = VAETrainer(model_config, train_config, data)
             for _ in range(5):  # warm-up: allocator, first-call costs
                 trainer.train_step()
-            rates, encode, pca, setting, frames = [], [], [], [], []
+            figures: dict[str, list[float]] = {}
+
+            def record(name: str, wall: float, cpu: float) -> None:
+                figures.setdefault(name, []).append(wall)
+                figures.setdefault(name + "_cpu", []).append(cpu)
+
             for _ in range(repeats):
-                rates.append(train_rate(trainer, train_seconds))
-                ms, z = timed(lambda: encode_means(trainer.vae, images, chunk=500))
-                encode.append(ms)
-                pca.append(timed(lambda: pca_plane(z))[0])
-                setting.append(probe.redraw(z, labels, base.class_names))
-                frames.append(statistics.median(probe.frame() for _ in range(5)))
-            snapshot = [e + p for e, p in zip(encode, pca)]
+                record("train_images_per_s", *train_rate(trainer, train_seconds))
+                wall, cpu, z = timed(lambda: encode_means(trainer.vae, images, chunk=500))
+                record("encode_ms", wall, cpu)
+                record("pca_ms", *timed(lambda: pca_plane(z))[:2])
+                record("snapshot_ms", figures["encode_ms"][-1] + figures["pca_ms"][-1],
+                       figures["encode_ms_cpu"][-1] + figures["pca_ms_cpu"][-1])
+                record("scatter_set_ms", *probe.redraw(z, labels, base.class_names))
+                frames = [probe.frame() for _ in range(5)]
+                record("scatter_frame_ms", statistics.median(f[0] for f in frames), statistics.median(f[1] for f in frames))
             rows.append(
-                {
-                    "images": n,
-                    "latent_dim": dim,
-                    "train_images_per_s": spread(rates, 0),
-                    "epoch_s": round(n / statistics.median(rates), 2),
-                    "encode_ms": spread(encode),
-                    "pca_ms": spread(pca),
-                    "snapshot_ms": spread(snapshot),
-                    "scatter_set_ms": spread(setting),
-                    "scatter_frame_ms": spread(frames),
+                {"images": n, "latent_dim": dim}
+                | {name: spread(values, 0 if name.startswith("train") else 2) for name, values in figures.items()}
+                | {
+                    "epoch_s": round(n / statistics.median(figures["train_images_per_s"]), 2),
                     "drawn": probe.widget.drawn_count,
                     "kept": probe.widget.point_count,
                 }
@@ -170,17 +179,20 @@ def measure(sizes=SIZES, dims=DIMS, repeats: int = 3, train_seconds: float = 2.0
     }
 
 
-def markdown_table(result: dict[str, Any]) -> str:
-    """The rows as the README's table (medians)."""
+def markdown_table(result: dict[str, Any], suffix: str = "") -> str:
+    """The rows as the README's table (medians); suffix "_cpu" for the CPU-time figures."""
     lines = [
-        "| images | latent dim | train images/s | epoch | snapshot: encode + PCA | scatter redraw | drag frame | drawn |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| images | latent dim | train images/s | snapshot: encode + PCA | scatter redraw | drag frame | drawn |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
+        def m(name: str) -> float:
+            return row[name + suffix]["median"]
+
         lines.append(
-            f"| {row['images']:,} | {row['latent_dim']} | {row['train_images_per_s']['median']:,.0f} | {row['epoch_s']:.1f} s "
-            f"| {row['snapshot_ms']['median']:.0f} ms ({row['encode_ms']['median']:.0f} + {row['pca_ms']['median']:.1f}) "
-            f"| {row['scatter_set_ms']['median']:.0f} ms | {row['scatter_frame_ms']['median']:.0f} ms | {row['drawn']:,} |"
+            f"| {row['images']:,} | {row['latent_dim']} | {m('train_images_per_s'):,.0f} "
+            f"| {m('snapshot_ms'):.0f} ms ({m('encode_ms'):.0f} + {m('pca_ms'):.1f}) "
+            f"| {m('scatter_set_ms'):.0f} ms | {m('scatter_frame_ms'):.1f} ms | {row['drawn']:,} |"
         )
     return "\n".join(lines)
 
@@ -199,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     repeats, seconds = (1, 1.0) if args.quick else (max(1, args.repeats), 2.0)
     result = measure(repeats=repeats, train_seconds=seconds, device=args.device, amp=args.amp)
     if args.markdown:
-        print(markdown_table(result), file=sys.stderr)
+        print("wall clock:\n" + markdown_table(result) + "\nCPU time:\n" + markdown_table(result, "_cpu"), file=sys.stderr)
     return result
 
 

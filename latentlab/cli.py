@@ -116,6 +116,9 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from latentlab.gui.blas_threads import use_one_numpy_blas_thread
+
+    use_one_numpy_blas_thread()  # before anything imports numpy
     from latentlab.core.errors import LatentlabError
 
     if args.gui_after is not None and args.gui_screenshot is None:
@@ -163,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def refuse_torchrun_unless_training(command: str | None) -> None:
+    if "WORLD_SIZE" not in os.environ:  # not torchrun: import nothing heavy (the window wants numpy unloaded)
+        return
     from latentlab.core.distributed import torchrun_env
     from latentlab.core.errors import LatentlabError
 
