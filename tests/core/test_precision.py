@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from latentlab.core.checkpoint import checkpoint_from_trainer
+from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.precision import MIN_LOSS_SCALE, Precision, precision_for
@@ -32,7 +32,7 @@ def test_vae_trains_under_cpu_amp_and_the_forward_pass_really_runs_in_bfloat16(t
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan"])
-def test_the_loss_scaler_path_steps_every_optimizer_and_resumes_its_scale(kind, tiny_set):
+def test_the_loss_scaler_path_steps_every_optimizer_and_resumes_its_scale(kind, tiny_set, tmp_path):
     """What --amp does on CUDA (float16 autocast, one GradScaler for all optimizers), on the CPU."""
     config = ModelConfig(kind=kind, arch="mlp", latent_dim=4, hidden=32)
     trainer = make_trainer(config, TrainConfig(steps=4, batch_size=16, device="cpu"), tiny_set)
@@ -42,7 +42,7 @@ def test_the_loss_scaler_path_steps_every_optimizer_and_resumes_its_scale(kind, 
     assert len(reports) == 4 and all(torch.isfinite(torch.tensor(list(r.metrics.values()))).all() for r in reports)
     changed = {name for name, p in trainer.model.named_parameters() if not torch.equal(p, before[name])}
     assert changed == set(before)  # both G and D stepped (for the GAN)
-    saved = checkpoint_from_trainer(trainer, "tiny", {})
+    saved = load_checkpoint(save_checkpoint(tmp_path / "amp.safetensors", checkpoint_from_trainer(trainer, "tiny", {})))
     scale = float(saved.loop_state["amp_scale"][0])
     assert scale == trainer.precision.scaler.get_scale()
     again = make_trainer(config, TrainConfig(steps=8, batch_size=16, device="cpu"), tiny_set)
