@@ -1,6 +1,7 @@
 """Every latentlab benchmark in one go: medians over repeated runs, their spread, budgets and pass/fail.
 
-    .venv/bin/python bench/run.py --json [--quick] [--repeats N] [--skip-scaling] [--device cpu|cuda] [--mnist-dir DIR]
+    .venv/bin/python bench/run.py --json [--quick] [--repeats N] [--skip-scaling] [--device cpu|cuda]
+                                  [--mnist-dir DIR] [--threads N]
 
 Each benchmark runs in a fresh Python process (a QApplication and a trained model per GUI run, nothing
 shared between them):
@@ -92,9 +93,11 @@ def gui_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str, An
     return figures, details
 
 
-def mnist_figures(repeats: int, device: str, mnist_dir: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    where = ["--mnist-dir", mnist_dir] if mnist_dir else []
-    result = run_json("vae_mnist.py", ["--repeats", str(repeats), "--epochs", "10", "--device", device, *where], timeout=3600)
+def mnist_figures(
+    repeats: int, device: str, mnist_dir: str | None, threads: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    options = (["--mnist-dir", mnist_dir] if mnist_dir else []) + (["--threads", str(threads)] if threads else [])
+    result = run_json("vae_mnist.py", ["--repeats", str(repeats), "--epochs", "10", "--device", device, *options], timeout=3600)
     if "skipped" in result:
         reason = result["skipped"]
         return {
@@ -131,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--skip-scaling", action="store_true", help="leave out the data-size x latent-dim table")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the MNIST and scaling runs train")
     parser.add_argument("--mnist-dir", help="folder with t10k-images-idx3-ubyte.gz (default: ../shared/data/mnist)")
+    parser.add_argument("--threads", type=int, help="torch threads for the MNIST and scaling runs (default: torch's; "
+                        "1 on a machine busy with other work, where more threads wait on each other)")
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else max(1, args.repeats)
     load_before = os.getloadavg()
@@ -149,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     log(f"VAE on MNIST: {repeats} repeat(s) of 10 epochs")
     try:
-        figures, details["vae_mnist"] = mnist_figures(repeats, args.device, args.mnist_dir)
+        figures, details["vae_mnist"] = mnist_figures(repeats, args.device, args.mnist_dir, args.threads)
         result.update(figures)
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
         errors["vae_mnist"] = str(exc)
@@ -159,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         log("scaling: data size x latent dim")
         scaling_args = ["--quick"] if args.quick else ["--repeats", str(repeats)]
         try:
-            result["scaling"] = run_json("scaling.py", [*scaling_args, "--device", args.device], timeout=3600)
+            threads = ["--threads", str(args.threads)] if args.threads else []
+            result["scaling"] = run_json("scaling.py", [*scaling_args, "--device", args.device, *threads], timeout=3600)
         except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
             errors["scaling"] = str(exc)
 
@@ -173,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "quick": args.quick,
         "repeats": repeats,
         "device": args.device,
+        "torch_threads": args.threads or "default",
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "loadavg_1min_before": round(load_before[0], 2),
         "loadavg_1min_after": round(os.getloadavg()[0], 2),

@@ -277,7 +277,8 @@ def train(args: argparse.Namespace, parallel) -> int:
     from latentlab.core.training import make_trainer
 
     out = Path(args.out or args.resume)
-    check_writable(out)
+    if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
+        check_writable(out)
     resumed = load_checkpoint(args.resume) if args.resume else None
     model_config, train_config = configs_for_training(args, resumed)
     train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
