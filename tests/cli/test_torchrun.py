@@ -25,12 +25,15 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_idx(tmp_path_factory):
-    from conftest import make_tiny_set
-
-    tiny = make_tiny_set(n_train=240, n_test=60)
+    """300 images of two classes (a bright square on the left or the right) as an IDX pair."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 300)
+    images = (rng.random((300, 28, 28)) * 40).astype(np.uint8)
+    for image, label, top in zip(images, labels, rng.integers(4, 14, 300)):
+        image[top : top + 8, 3 + 12 * label : 11 + 12 * label] = 255
     folder = tmp_path_factory.mktemp("tiny-idx")
-    write_idx(folder / "train-images-idx3-ubyte", np.concatenate([tiny.train_images, tiny.test_images])[:, 0])
-    write_idx(folder / "train-labels-idx1-ubyte", np.concatenate([tiny.train_labels, tiny.test_labels]))
+    write_idx(folder / "train-images-idx3-ubyte", images)
+    write_idx(folder / "train-labels-idx1-ubyte", labels)
     return folder / "train-images-idx3-ubyte"
 
 
