@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
     train.add_argument("--seed", type=int, default=0, metavar="S")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument("--amp", action="store_true",
+                       help="mixed precision: float16 with loss scaling on CUDA, bfloat16 on the CPU")
     train.add_argument("--out", metavar="FILE", help="checkpoint to write (.safetensors); default: the --resume file")
     train.add_argument("--resume", metavar="FILE", help="continue the run saved in FILE (model, optimizer, RNG state)")
     train.add_argument("--save-every", type=positive_float, default=60.0, metavar="SECONDS",
@@ -130,6 +132,9 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from latentlab.gui.blas_threads import use_one_numpy_blas_thread
+
+    use_one_numpy_blas_thread()  # before anything imports numpy
     from latentlab.core.errors import LatentlabError
 
     if args.gui_after is not None and args.gui_screenshot is None:
@@ -157,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     from latentlab.core.errors import LatentlabError
 
     try:
+        refuse_torchrun_unless_training(args.command)
         handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}
         handler = handlers[args.command] if args.command in handlers else args.handler
         if args.command == "train":
@@ -174,13 +180,30 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         from latentlab.core.training import TrainingDiverged
 
-        print(f"latentlab: error: {exc}", file=sys.stderr)
+        print(f"latentlab: {rank_tag()}error: {exc}", file=sys.stderr)
         return EXIT_DIVERGED if isinstance(exc, TrainingDiverged) else EXIT_ERROR
     except Exception as exc:  # a bug: say so in one line unless --debug asks for the traceback
         if args.debug:
             raise
-        print(f"latentlab: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        print(f"latentlab: {rank_tag()}internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def refuse_torchrun_unless_training(command: str | None) -> None:
+    if "WORLD_SIZE" not in os.environ:  # not torchrun: import nothing heavy (the window wants numpy unloaded)
+        return
+    from latentlab.core.distributed import torchrun_env
+    from latentlab.core.errors import LatentlabError
+
+    env = torchrun_env()
+    if env is not None and env.world_size > 1 and command != "train":
+        raise LatentlabError(f"torchrun runs `latentlab train` only; run `latentlab {command or 'gui'}` without torchrun")
+
+
+def rank_tag() -> str:
+    """'rank N: ' in the messages of a torchrun process other than rank 0, so its errors can be told apart."""
+    rank = os.environ.get("RANK", "0")
+    return "" if rank == "0" or "WORLD_SIZE" not in os.environ else f"rank {rank}: "
 
 
 def check_writable(path: Path, option: str = "--out") -> None:
@@ -237,7 +260,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         changes = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
         if args.lr:
             changes["lr"] = args.lr
-        return resumed.model_config, resumed.train_config.with_changes(device=args.device, **changes)
+        return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
     defaults = model_defaults(args.model, args.arch)
     model_config = ModelConfig(
         kind=args.model,
@@ -252,40 +275,61 @@ def configs_for_training(args: argparse.Namespace, resumed):
         beta=args.beta,
         seed=args.seed,
         device=args.device,
+        amp=args.amp,
     )
     return model_config, train_config
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
-    from latentlab.core.data import load_data
-    from latentlab.core.errors import LatentlabError
-    from latentlab.core.training import TrainingDiverged, make_trainer
+    from latentlab.core import distributed
 
     if args.out is None and args.resume is None:
+        from latentlab.core.errors import LatentlabError
+
         raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
+    parallel = distributed.start(args.device)  # joins the torchrun job, if this is one of its processes
+    try:
+        return train(args, parallel)
+    finally:
+        parallel.close()
+
+
+def train(args: argparse.Namespace, parallel) -> int:
+    """The training run; under torchrun every rank runs it, and only rank 0 prints and writes files."""
+    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
+    from latentlab.core.data import load_data
+    from latentlab.core.device import pick_device
+    from latentlab.core.precision import precision_for
+    from latentlab.core.training import TrainingDiverged, make_trainer
+
     out = Path(args.out or args.resume)
-    check_writable(out)
+    if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
+        check_writable(out)
     resumed = load_checkpoint(args.resume) if args.resume else None
     model_config, train_config = configs_for_training(args, resumed)
+    train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
+    precision_for(pick_device(train_config.device), train_config.amp)  # a missing GPU is refused before any loading
     spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
-    progress = Progress()
-    data = load_data(
-        spec,
-        args.data_dir,
-        channels=model_config.channels,
-        image_size=model_config.image_size,
-        seed=train_config.seed,
-        progress=progress.line,
-    )
+    progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
+    with parallel.main_first():  # one download or dataset build per machine, not one per process
+        data = load_data(
+            spec,
+            args.data_dir,
+            channels=model_config.channels,
+            image_size=model_config.image_size,
+            seed=train_config.seed,
+            progress=progress.line,
+        )
     for warning in data.warnings:
         progress.line(f"latentlab: warning: {warning}")
-    trainer = make_trainer(model_config, train_config, data)
+    trainer = make_trainer(model_config, train_config, data, parallel)
     if resumed is not None:
         trainer.restore(resumed.step, resumed.model_state, resumed.optimizer_states, resumed.loop_state, resumed.history)
     progress.line(
         f"training {model_config.kind} ({model_config.arch}, latent {model_config.latent_dim}) on {data.name}: "
         f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
+        + (f"{trainer.precision.describe()}, " if trainer.precision.enabled else "")
+        + (f"{parallel.world_size} processes ({trainer.batch_size // parallel.world_size} images each per step), " if parallel.world_size > 1 else "")
         + (f"resuming at step {trainer.step:,} of " if resumed else "")
         + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
     )
@@ -294,7 +338,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
 
     def save() -> None:
-        save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+        if parallel.is_main:  # every rank holds the same weights
+            save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
         saved_step[:] = [trainer.step]
 
     epochs_done = int(trainer.epoch)
@@ -307,8 +352,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
             if int(report.epoch) > epochs_done:
                 epochs_done = int(report.epoch)
-                metrics = trainer.evaluate()
-                progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
+                if parallel.is_main:  # the others wait for it at their next step
+                    metrics = trainer.evaluate()
+                    progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
                 trainer.reset_clock()
             if time.monotonic() - last_save >= args.save_every:
                 save()
@@ -326,7 +372,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         save()
         progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
         raise
-    if not metrics or trainer.step % trainer.batches_per_epoch:
+    if parallel.is_main and (not metrics or trainer.step % trainer.batches_per_epoch):
         metrics = trainer.evaluate()
         progress.line(f"held-out after {trainer.step:,} steps: {describe_metrics(model_config.kind, metrics)}")
     save()

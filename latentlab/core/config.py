@@ -55,6 +55,7 @@ class TrainConfig:
     beta: float = 1.0  # weight of the KL term in the VAE loss (1.0 = the true ELBO)
     seed: int = 0
     device: str = "auto"
+    amp: bool = False  # mixed precision: float16 + loss scaling on CUDA, bfloat16 on the CPU (core/precision.py)
 
     def __post_init__(self) -> None:
         if self.epochs is not None and self.epochs < 1:
