@@ -151,7 +151,7 @@ def _good_checkpoint(path: Path, latent_dim: int = 2) -> Path:
     return save_checkpoint(path, checkpoint_from_trainer(trainer, "builtin"))
 
 
-def _edit_metadata(path: Path, change: Callable[[dict], None]) -> Path:
+def edit_metadata(path: Path, change: Callable[[dict], None]) -> Path:
     raw = path.read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + n])
@@ -207,17 +207,17 @@ def ckpt_foreign_safetensors(tmp: Path) -> Path:
 def ckpt_other_latent_size(tmp: Path) -> Path:
     """Weights of a 2-D VAE whose metadata claims 8-D: they do not fit the model it describes."""
     path = _good_checkpoint(tmp / "mismatch.safetensors")
-    return _edit_metadata(path, lambda meta: meta["model_config"].update(latent_dim=8))
+    return edit_metadata(path, lambda meta: meta["model_config"].update(latent_dim=8))
 
 
 def ckpt_other_architecture(tmp: Path) -> Path:
     path = _good_checkpoint(tmp / "arch.safetensors")
-    return _edit_metadata(path, lambda meta: meta["model_config"].update(arch="conv"))
+    return edit_metadata(path, lambda meta: meta["model_config"].update(arch="conv"))
 
 
 def ckpt_newer_format(tmp: Path) -> Path:
     path = _good_checkpoint(tmp / "future.safetensors")
-    return _edit_metadata(path, lambda meta: meta.update(format_version=FORMAT_VERSION + 1))
+    return edit_metadata(path, lambda meta: meta.update(format_version=FORMAT_VERSION + 1))
 
 
 CHECKPOINTS = [

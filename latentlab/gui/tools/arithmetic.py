@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.latent import apply_direction, attribute_vector, class_attribute_vector
 from latentlab.gui.tools.bookmarks import EXTRA_KEY as BOOKMARKS_KEY
-from latentlab.gui.tools.bookmarks import parse_bookmarks
+from latentlab.gui.tools.bookmarks import parse_bookmarks, parse_named_vectors
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.nearby import held_out_near
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
@@ -35,20 +35,10 @@ STRENGTH_RANGE = 3.0
 
 def parse_directions(raw: object, dim: int | None) -> list[dict]:
     """Saved directions read back from a checkpoint; malformed ones and those of another latent size are skipped."""
-    found: list[dict] = []
-    if not isinstance(raw, list):
-        return found
-    for entry in raw:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            continue
-        try:
-            vector = np.asarray(entry.get("vector"), dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            continue
-        if vector.size and np.isfinite(vector).all() and (dim is None or vector.size == dim):
-            about = entry.get("about") if isinstance(entry.get("about"), str) else ""
-            found.append({"name": entry["name"], "vector": vector, "about": about})
-    return found
+    return [
+        {"name": entry["name"], "vector": vector, "about": entry["about"] if isinstance(entry.get("about"), str) else ""}
+        for entry, vector in parse_named_vectors(raw, "vector", dim)
+    ]
 
 
 class ArithmeticTool(QtWidgets.QWidget):

@@ -15,21 +15,27 @@ EXTRA_KEY = "bookmarks"
 THUMB = 48
 
 
-def parse_bookmarks(raw: object, dim: int | None) -> list[tuple[str, np.ndarray]]:
-    """Bookmarks read back from a checkpoint; entries that are malformed or of another latent size are skipped."""
-    found: list[tuple[str, np.ndarray]] = []
+def parse_named_vectors(raw: object, vector_key: str, dim: int | None) -> list[tuple[dict, np.ndarray]]:
+    """Named latent vectors read back from a checkpoint's extras ([{"name": ..., vector_key: [...]}, ...]):
+    each entry with its vector; malformed entries and those of another latent size are skipped."""
+    found: list[tuple[dict, np.ndarray]] = []
     if not isinstance(raw, list):
         return found
     for entry in raw:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
         try:
-            z = np.asarray(entry.get("z"), dtype=np.float64).reshape(-1)
+            vector = np.asarray(entry.get(vector_key), dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
             continue
-        if z.size and np.isfinite(z).all() and (dim is None or z.size == dim):
-            found.append((entry["name"], z))
+        if vector.size and np.isfinite(vector).all() and (dim is None or vector.size == dim):
+            found.append((entry, vector))
     return found
+
+
+def parse_bookmarks(raw: object, dim: int | None) -> list[tuple[str, np.ndarray]]:
+    """Bookmarks read back from a checkpoint; entries that are malformed or of another latent size are skipped."""
+    return [(entry["name"], z) for entry, z in parse_named_vectors(raw, "z", dim)]
 
 
 def thumbnail(image: np.ndarray, size: int = THUMB) -> QtGui.QIcon:

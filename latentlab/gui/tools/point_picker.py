@@ -6,22 +6,15 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.gui.tools.host import ToolHost
+from latentlab.gui.tools.nearby import held_out_near
 
 NEAR_PIXELS = 8.0
 
 
 def nearest_point(host: ToolHost, z: np.ndarray, pixels: float = NEAR_PIXELS) -> int:
-    """Index of the drawn held-out point within `pixels` screen pixels of latent z on the plane, else -1."""
-    scatter = host.scatter
-    xy, plane = scatter.plane_points, scatter.plane
-    drawn = scatter.drawn_indices
-    if xy is None or plane is None or len(drawn) == 0 or np.shape(z)[-1] != plane.dim:
-        return -1
-    x, y = plane.to_plane(z)[0]
-    px, py = scatter.view_box().viewPixelSize()
-    distance = np.hypot((xy[drawn, 0] - x) / px, (xy[drawn, 1] - y) / py)
-    nearest = int(np.argmin(distance))
-    return int(drawn[nearest]) if distance[nearest] <= pixels else -1
+    """Index of the held-out point within `pixels` screen pixels of latent z on the plane, else -1."""
+    near = held_out_near(host, z, pixels)
+    return int(near[0]) if len(near) else -1
 
 
 class PointPicker(QtCore.QObject):
