@@ -12,7 +12,6 @@ from typing import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
@@ -20,10 +19,12 @@ from latentlab.core.device import pick_device, seed_everything
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
 from latentlab.core.models import GAN, VAE, build_model
+from latentlab.core.models.gan_losses import OBJECTIVES, GanObjective, gradient_penalty
 from latentlab.core.models.vae import neg_elbo
 
 VAE_METRICS = ("neg_elbo", "recon", "kl")
-GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")  # non-saturating: D's outputs are probabilities
+GAN_CRITIC_METRICS = ("d_loss", "g_loss", "critic_real", "critic_fake")  # hinge, WGAN-GP: raw critic scores
 
 
 class TrainingDiverged(LatentlabError):
@@ -232,15 +233,22 @@ def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 
 
 
 class GANTrainer(Trainer):
-    """Non-saturating GAN: D minimises BCE on real vs fake; G maximises log D(G(z))."""
+    """Adversarial training with the objective named by `train_config.gan_loss` (see gan_losses.py).
+
+    Metrics per step: `d_loss`, `g_loss`, and what D says about real and generated images: for the
+    non-saturating loss D(x) and D(G(z)) as probabilities (`d_real`, `d_fake`); for hinge and WGAN-GP,
+    whose D is a critic with unbounded scores, the mean raw scores (`critic_real`, `critic_fake`).
+    """
 
     metric_names = GAN_METRICS
 
     def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
         super().__init__(model_config, train_config, data)
         self.gan: GAN = self.model  # type: ignore[assignment]
-        # Adam with beta1 = 0.5, as in DCGAN: momentum 0.9 makes the adversarial game oscillate.
-        betas = (0.5, 0.999)
+        self.objective = OBJECTIVES[train_config.gan_loss]
+        self.metric_names = gan_metric_names(train_config.gan_loss)
+        # Adam with beta1 = 0.5 (DCGAN) or 0 (WGAN-GP): momentum 0.9 makes the adversarial game oscillate.
+        betas = self.objective.betas
         self.opt_g = torch.optim.Adam(self.gan.generator.parameters(), lr=train_config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.gan.discriminator.parameters(), lr=train_config.lr, betas=betas)
 
@@ -249,49 +257,55 @@ class GANTrainer(Trainer):
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
-        G, D = self.gan.generator, self.gan.discriminator
+        G, D, objective = self.gan.generator, self.gan.discriminator, self.objective
         real = GAN.to_model_range(batch)
-        fake = G(self.noise(len(batch)))
-        ones = torch.ones(len(batch), device=self.device)
-        zeros = torch.zeros(len(batch), device=self.device)
+        # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise.
+        for _ in range(objective.d_steps):
+            fake = G(self.noise(len(batch)))
+            real_scores = D(real)
+            fake_scores = D(fake.detach())
+            d_loss = objective.discriminator_loss(real_scores, fake_scores)
+            if objective.gp_weight:
+                d_loss = d_loss + objective.gp_weight * gradient_penalty(D, real, fake, self.rng)
+            self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
 
-        real_logits = D(real)
-        fake_logits = D(fake.detach())
-        d_loss = F.binary_cross_entropy_with_logits(real_logits, ones) + F.binary_cross_entropy_with_logits(
-            fake_logits, zeros
-        )
-        self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
-
-        # Non-saturating generator loss -log D(G(z)): strong gradients while D still wins.
-        g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
+        g_loss = objective.generator_loss(D(fake))
         self.backward_and_step(g_loss, self.opt_g, "generator loss")
-        return {
-            "d_loss": float(d_loss.detach()),
-            "g_loss": float(g_loss.detach()),
-            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
-        }
+        return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores)}
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
-        """Mean D(x) on held-out images and D(G(z)) on as many seeded samples."""
-        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk)
+        """What D says about held-out images and as many seeded samples (probabilities or critic scores)."""
+        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk, gan_loss=self.train_config.gan_loss)
 
 
-def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+def gan_metric_names(gan_loss: str) -> tuple[str, ...]:
+    return GAN_METRICS if OBJECTIVES[gan_loss].probabilities else GAN_CRITIC_METRICS
+
+
+def d_outputs(objective: GanObjective, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, float]:
+    """Mean D(x), D(G(z)) as probabilities when D is a classifier, else the mean raw critic scores."""
+    if objective.probabilities:
+        return {"d_real": float(torch.sigmoid(real_scores.detach()).mean()), "d_fake": float(torch.sigmoid(fake_scores.detach()).mean())}
+    return {"critic_real": float(real_scores.detach().mean()), "critic_fake": float(fake_scores.detach().mean())}
+
+
+def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000, gan_loss: str = "ns") -> dict[str, float]:
+    objective = OBJECTIVES[gan_loss]
     rng = torch.Generator().manual_seed(seed + 1)
     was_training = gan.training
     gan.eval()
-    d_real = d_fake = 0.0
+    totals: dict[str, float] = {}
     with torch.no_grad():
         for start in range(0, len(images), chunk):
             x = images[start : start + chunk]
             z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
-            d_real += float(torch.sigmoid(gan.discriminator(GAN.to_model_range(x))).sum())
-            d_fake += float(torch.sigmoid(gan.discriminator(gan.generator(z))).sum())
+            means = d_outputs(objective, gan.discriminator(GAN.to_model_range(x)), gan.discriminator(gan.generator(z)))
+            for name, mean in means.items():
+                totals[name] = totals.get(name, 0.0) + mean * len(x)
     gan.train(was_training)
     n = len(images)
-    return {"n": n, "d_real": d_real / n, "d_fake": d_fake / n}
+    return {"n": n, **{name: total / n for name, total in totals.items()}}
 
 
 def make_trainer(model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> Trainer:
