@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=positive_int, metavar="B")
     train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 2e-4 (GAN)")
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
+    train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"), default="ns",
+                       help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
+    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the GAN's discriminator")
     train.add_argument("--seed", type=int, default=0, metavar="S")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--out", metavar="FILE", help="checkpoint to write (.safetensors); default: the --resume file")
@@ -217,6 +220,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         kind=args.model,
         arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
+        spectral_norm=args.spectral_norm,
     )
     train_config = TrainConfig(
         epochs=args.epochs if args.epochs or args.steps else 10,
@@ -226,6 +230,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         beta=args.beta,
         seed=args.seed,
         device=args.device,
+        gan_loss=args.gan_loss,
     )
     return model_config, train_config
 
@@ -234,6 +239,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
     from latentlab.core.data import load_data
     from latentlab.core.errors import LatentlabError
+    from latentlab.core.gan_alarms import GanWatch
     from latentlab.core.training import make_trainer
 
     if args.out is None and args.resume is None:
@@ -262,7 +268,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
         + (f"resuming at step {trainer.step:,} of " if resumed else "")
         + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
+        + (f", {train_config.gan_loss} loss" + (" with spectral norm" if model_config.spectral_norm else "") if model_config.kind == "gan" else "")
     )
+    watch = GanWatch.for_trainer(trainer) if model_config.kind == "gan" else None
     metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
 
     def save() -> None:
@@ -272,6 +280,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     last_save = time.monotonic()
     try:
         for report in trainer.run():
+            for alarm in watch.after_step(report.step, report.metrics).started if watch else ():
+                progress.line(f"latentlab: warning: step {alarm.step:,}: {alarm.message}")
             progress.update(
                 f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
                 f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
@@ -318,12 +328,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     images = images_to_tensor(data.test_images, torch.device("cpu"))
     seed = checkpoint.train_config.seed
-    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed)
+    gan_loss = checkpoint.train_config.gan_loss
+    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed, gan_loss=gan_loss)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if config.kind == "vae":
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
     else:
-        result.update(d_real=raw["d_real"], d_fake=raw["d_fake"])
+        result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
     if args.json:
         print(json.dumps(result))
     else:
