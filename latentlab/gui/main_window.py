@@ -22,6 +22,7 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
 
@@ -137,7 +138,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.right_split.setChildrenCollapsible(False)
         self.main_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
-        self.main_split.addWidget(self.right_split)
+        # Failure alarms (GAN) sit above the plots, taking no room while there are none.
+        self.alarm_banner = AlarmBanner()
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 4, 0, 0)
+        right_layout.addWidget(self.alarm_banner)
+        right_layout.addWidget(self.right_split, 1)
+        self.main_split.addWidget(right)
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([270, 1130])
@@ -257,7 +265,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         spec = self.controls.data_spec()
         last = self.session.last_checkpoint
-        resume = last if last is not None and last.model_config == mc and (self._data is not None or last.data_spec == spec) else None
+        same_run = last is not None and last.model_config == mc and last.train_config.gan_loss == tc.gan_loss
+        resume = last if same_run and (self._data is not None or last.data_spec == spec) else None
         if resume is None:
             self.session.forget_last()
             self._clear_views()
@@ -404,6 +413,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_progress(self, batch: StepBatch) -> None:
         self._last_batch = batch
         self._pending_batches.append(batch)
+        self.alarm_banner.set_alarms(batch.alarms)
         if not self._plot_timer.isActive():
             self._plot_timer.start()
         self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
@@ -589,6 +599,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_batches = []
         self._plot_timer.stop()
         self.loss_plot.clear()
+        self.alarm_banner.clear()
         self.scatter.clear()
         self.canvas.clear()
         self.grid.clear()
