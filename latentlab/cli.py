@@ -220,6 +220,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         kind=args.model,
         arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
+        hidden=defaults["hidden"],
         spectral_norm=args.spectral_norm,
     )
     train_config = TrainConfig(

@@ -100,8 +100,8 @@ def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
 # the mean image at 2e-3 and above, so it keeps 1e-3: ask `model_defaults(kind, arch)` rather than reading
 # MODEL_DEFAULTS when the architecture can differ from the kind's default.
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "vae": {"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96},
-    "gan": {"arch": "conv", "latent_dim": 64, "lr": 2e-4, "batch_size": 64},
+    "vae": {"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96, "hidden": 512},
+    "gan": {"arch": "conv", "latent_dim": 64, "lr": 5e-4, "batch_size": 64, "hidden": 256},
 }
 
 # Settings that differ from MODEL_DEFAULTS[kind] when the other architecture is chosen.

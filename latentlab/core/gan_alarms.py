@@ -197,14 +197,21 @@ class GanAlarmDetector:
         return False if calm and all(calm) else None
 
     def _swings(self, name: str) -> list[float] | None:
-        """max - min of the block means in each of the last growth_windows + 1 windows, oldest first."""
+        """Swing of the block means in each of the last growth_windows + 1 windows, oldest first: max - min
+        around the window's straight-line trend, so a loss that drifts (even faster and faster) is not a swing."""
         s = self.settings
         means = self._block_means[name]
         windows = s.growth_windows + 1
         if len(means) < s.window_blocks * windows:
             return None
         values = np.asarray(means).reshape(windows, s.window_blocks)
-        return [float(w.max() - w.min()) for w in values]
+        t = np.arange(s.window_blocks, dtype=np.float64)
+        swings = []
+        for window in values:
+            slope, intercept = np.polyfit(t, window, 1)
+            residual = window - (slope * t + intercept)
+            swings.append(float(residual.max() - residual.min()))
+        return swings
 
     def _judge(self, name: str, verdict: str | bool | None, step: int, started: list[Alarm], cleared: list[str]) -> None:
         if isinstance(verdict, str) and name not in self.active:

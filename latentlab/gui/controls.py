@@ -69,6 +69,8 @@ class ControlsPanel(QtWidgets.QWidget):
         self.setObjectName("controls")
         self._kind = kind
         self._settings = {k: default_settings(k) for k in ("vae", "gan")}
+        # Layer width is not a control: the default, or an opened checkpoint's until the architecture changes.
+        self._hidden: dict[str, int | None] = {"vae": None, "gan": None}
         self._state = "idle"
 
         title = QtWidgets.QLabel("latentlab")
@@ -234,6 +236,7 @@ class ControlsPanel(QtWidgets.QWidget):
         gan = self._kind == "gan"
         return ModelConfig(
             kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value(),
+            hidden=self._hidden[self._kind] or model_defaults(self._kind, self.arch.currentData())["hidden"],
             spectral_norm=gan and self.spectral_norm.isChecked(),
         )
 
@@ -276,6 +279,7 @@ class ControlsPanel(QtWidgets.QWidget):
             spectral_norm=model_config.spectral_norm,
         )
         self._write_settings(settings)
+        self._hidden[model_config.kind] = model_config.hidden
         if data_spec:
             self.set_data_spec(data_spec)
 
@@ -337,6 +341,7 @@ class ControlsPanel(QtWidgets.QWidget):
     def _on_arch_chosen(self, index: int) -> None:
         """Each architecture trains best at its own rate (the conv VAE collapses at the MLP's 3e-3)."""
         defaults = model_defaults(self._kind, self.arch.itemData(index))
+        self._hidden[self._kind] = None
         self.lr.setValue(defaults["lr"])
         self.batch_size.setValue(defaults["batch_size"])
 

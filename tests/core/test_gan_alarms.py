@@ -108,6 +108,14 @@ def test_a_steady_swing_is_not_an_oscillation_alarm():
     assert feed(detector, stream)[0] == []
 
 
+def test_a_loss_that_drifts_faster_and_faster_is_not_an_oscillation():
+    """G's loss climbing ever faster (D slowly winning) grows per window, but it does not swing."""
+    rng = np.random.default_rng(3)
+    stream = ((s, {"d_loss": 1.2 - 0.3 * s / 3000 + rng.normal(0, 0.1), "g_loss": 0.8 + 5 * (s / 3000) ** 3 + rng.normal(0, 0.2)})
+              for s in range(1, 3000))
+    assert feed(GanAlarmDetector("ns"), stream)[0] == []
+
+
 def test_mean_pairwise_distance_leaves_out_self_pairs():
     points = np.array([[0.0, 0.0], [3.0, 4.0]])
     assert mean_pairwise_distance(points) == pytest.approx(5.0)
