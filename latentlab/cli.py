@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
     train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
     train.add_argument("--batch-size", type=positive_int, metavar="B")
-    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 2e-4 (GAN)")
+    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
     train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"), default="ns",
                        help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
