@@ -259,9 +259,11 @@ class GANTrainer(Trainer):
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
         G, D, objective = self.gan.generator, self.gan.discriminator, self.objective
         real = GAN.to_model_range(batch)
-        # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise.
-        for _ in range(objective.d_steps):
-            fake = G(self.noise(len(batch)))
+        # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise;
+        # only the last fake batch also trains G, so only it keeps G's graph.
+        for i in range(objective.d_steps):
+            with torch.set_grad_enabled(i == objective.d_steps - 1):
+                fake = G(self.noise(len(batch)))
             real_scores = D(real)
             fake_scores = D(fake.detach())
             d_loss = objective.discriminator_loss(real_scores, fake_scores)
