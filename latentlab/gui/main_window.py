@@ -450,6 +450,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_status(f"held-out negative ELBO {m['neg_elbo']:.1f} nats/image at step {report.step:,} (epoch {report.epoch:.1f})")
         elif "d_real" in m:
             self.set_status(f"held-out D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f} at step {report.step:,}")
+        elif "critic_real" in m:
+            self.set_status(f"held-out critic(x) {m['critic_real']:.2f}, critic(G(z)) {m['critic_fake']:.2f} at step {report.step:,}")
 
     def _on_diverged(self, message: str) -> None:
         self.show_error(
