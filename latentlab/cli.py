@@ -79,8 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
     train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
     train.add_argument("--batch-size", type=positive_int, metavar="B")
-    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 2e-4 (GAN)")
+    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
+    train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"), default="ns",
+                       help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
+    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the GAN's discriminator")
     train.add_argument("--seed", type=int, default=0, metavar="S")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--amp", action="store_true",
@@ -266,6 +269,8 @@ def configs_for_training(args: argparse.Namespace, resumed):
         kind=args.model,
         arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
+        hidden=defaults["hidden"],
+        spectral_norm=args.spectral_norm,
     )
     train_config = TrainConfig(
         epochs=args.epochs if args.epochs or args.steps else 10,
@@ -276,6 +281,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         seed=args.seed,
         device=args.device,
         amp=args.amp,
+        gan_loss=args.gan_loss,
     )
     return model_config, train_config
 
@@ -299,6 +305,7 @@ def train(args: argparse.Namespace, parallel) -> int:
     from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
     from latentlab.core.data import load_data
     from latentlab.core.device import pick_device
+    from latentlab.core.gan_alarms import GanWatch
     from latentlab.core.precision import precision_for
     from latentlab.core.training import TrainingDiverged, make_trainer
 
@@ -332,7 +339,9 @@ def train(args: argparse.Namespace, parallel) -> int:
         + (f"{parallel.world_size} processes ({trainer.batch_size // parallel.world_size} images each per step), " if parallel.world_size > 1 else "")
         + (f"resuming at step {trainer.step:,} of " if resumed else "")
         + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
+        + (f", {train_config.gan_loss} loss" + (" with spectral norm" if model_config.spectral_norm else "") if model_config.kind == "gan" else "")
     )
+    watch = GanWatch.for_trainer(trainer) if model_config.kind == "gan" else None
     metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
 
     saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
@@ -346,6 +355,8 @@ def train(args: argparse.Namespace, parallel) -> int:
     last_save = time.monotonic()
     try:
         for report in trainer.run():
+            for alarm in watch.after_step(report.step, report.metrics).started if watch else ():
+                progress.line(f"latentlab: warning: step {alarm.step:,}: {alarm.message}")
             progress.update(
                 f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
                 f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
@@ -418,12 +429,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     images = images_to_tensor(data.test_images, torch.device("cpu"))
     seed = checkpoint.train_config.seed
-    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed)
+    gan_loss = checkpoint.train_config.gan_loss
+    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed, gan_loss=gan_loss)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if config.kind == "vae":
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
     else:
-        result.update(d_real=raw["d_real"], d_fake=raw["d_fake"])
+        result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
     if args.json:
         print(json.dumps(result))
     else:

@@ -12,7 +12,6 @@ from typing import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
@@ -21,11 +20,13 @@ from latentlab.core.distributed import SingleProcess
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
 from latentlab.core.models import GAN, VAE, build_model
+from latentlab.core.models.gan_losses import OBJECTIVES, GanObjective, gradient_penalty
 from latentlab.core.models.vae import neg_elbo
 from latentlab.core.precision import precision_for
 
 VAE_METRICS = ("neg_elbo", "recon", "kl")
-GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")  # non-saturating: D's outputs are probabilities
+GAN_CRITIC_METRICS = ("d_loss", "g_loss", "critic_real", "critic_fake")  # hinge, WGAN-GP: raw critic scores
 
 
 class TrainingDiverged(LatentlabError):
@@ -266,7 +267,12 @@ def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 
 
 
 class GANTrainer(Trainer):
-    """Non-saturating GAN: D minimises BCE on real vs fake; G maximises log D(G(z))."""
+    """Adversarial training with the objective named by `train_config.gan_loss` (see gan_losses.py).
+
+    Metrics per step: `d_loss`, `g_loss`, and what D says about real and generated images: for the
+    non-saturating loss D(x) and D(G(z)) as probabilities (`d_real`, `d_fake`); for hinge and WGAN-GP,
+    whose D is a critic with unbounded scores, the mean raw scores (`critic_real`, `critic_fake`).
+    """
 
     metric_names = GAN_METRICS
 
@@ -275,8 +281,15 @@ class GANTrainer(Trainer):
     ) -> None:
         super().__init__(model_config, train_config, data, parallel)
         self.gan: GAN = self.model  # type: ignore[assignment]
-        # Adam with beta1 = 0.5, as in DCGAN: momentum 0.9 makes the adversarial game oscillate.
-        betas = (0.5, 0.999)
+        self.objective = OBJECTIVES[train_config.gan_loss]
+        if self.objective.gp_weight and self.parallel.world_size > 1:
+            raise LatentlabError(
+                "wgan-gp does not run under torchrun: its gradient penalty differentiates twice, which "
+                "DistributedDataParallel does not support; use --gan-loss ns or hinge"
+            )
+        self.metric_names = gan_metric_names(train_config.gan_loss)
+        # Adam with beta1 = 0.5 (DCGAN) or 0 (WGAN-GP): momentum 0.9 makes the adversarial game oscillate.
+        betas = self.objective.betas
         self.opt_g = torch.optim.Adam(self.gan.generator.parameters(), lr=train_config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.gan.discriminator.parameters(), lr=train_config.lr, betas=betas)
         # What training steps call (DDP under torchrun); G and D are wrapped apart, as they step apart.
@@ -288,52 +301,62 @@ class GANTrainer(Trainer):
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
-        G, D = self.train_g, self.train_d
+        G, D, objective = self.train_g, self.train_d, self.objective
         real = GAN.to_model_range(batch)
-        ones = torch.ones(len(batch), device=self.device)
-        zeros = torch.zeros(len(batch), device=self.device)
-        with self.precision.autocast():
-            fake = G(self.noise(len(batch)))
-            real_logits = D(real)
-            fake_logits = D(fake.detach())
-            d_loss = F.binary_cross_entropy_with_logits(real_logits, ones) + F.binary_cross_entropy_with_logits(
-                fake_logits, zeros
-            )
-        self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
+        # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise;
+        # only the last fake batch also trains G, so only it keeps G's graph.
+        for i in range(objective.d_steps):
+            with self.precision.autocast():
+                with torch.set_grad_enabled(i == objective.d_steps - 1):
+                    fake = G(self.noise(len(batch)))
+                real_scores = D(real)
+                fake_scores = D(fake.detach())
+                d_loss = objective.discriminator_loss(real_scores, fake_scores)
+            if objective.gp_weight:
+                d_loss = d_loss + objective.gp_weight * gradient_penalty(self.gan.discriminator, real, fake, self.rng)
+            self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
 
-        # Non-saturating generator loss -log D(G(z)): strong gradients while D still wins. D's gradients
-        # from this pass are discarded (zeroed before D's next step), so they are not averaged across ranks.
+        # D's gradients from the generator's pass are discarded (zeroed before D's next step), so they are not
+        # averaged across ranks.
         with self.parallel.no_sync(D):
             with self.precision.autocast():
-                g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
+                g_loss = objective.generator_loss(D(fake))
             self.backward_and_step(g_loss, self.opt_g, "generator loss")
-        return {
-            "d_loss": float(d_loss.detach()),
-            "g_loss": float(g_loss.detach()),
-            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
-        }
+        return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores)}
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
-        """Mean D(x) on held-out images and D(G(z)) on as many seeded samples."""
-        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk)
+        """What D says about held-out images and as many seeded samples (probabilities or critic scores)."""
+        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk, gan_loss=self.train_config.gan_loss)
 
 
-def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+def gan_metric_names(gan_loss: str) -> tuple[str, ...]:
+    return GAN_METRICS if OBJECTIVES[gan_loss].probabilities else GAN_CRITIC_METRICS
+
+
+def d_outputs(objective: GanObjective, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, float]:
+    """Mean D(x), D(G(z)) as probabilities when D is a classifier, else the mean raw critic scores."""
+    if objective.probabilities:
+        return {"d_real": float(torch.sigmoid(real_scores.detach()).mean()), "d_fake": float(torch.sigmoid(fake_scores.detach()).mean())}
+    return {"critic_real": float(real_scores.detach().mean()), "critic_fake": float(fake_scores.detach().mean())}
+
+
+def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000, gan_loss: str = "ns") -> dict[str, float]:
+    objective = OBJECTIVES[gan_loss]
     rng = torch.Generator().manual_seed(seed + 1)
     was_training = gan.training
     gan.eval()
-    d_real = d_fake = 0.0
+    totals: dict[str, float] = {}
     with torch.no_grad():
         for start in range(0, len(images), chunk):
             x = images[start : start + chunk]
             z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
-            d_real += float(torch.sigmoid(gan.discriminator(GAN.to_model_range(x))).sum())
-            d_fake += float(torch.sigmoid(gan.discriminator(gan.generator(z))).sum())
+            means = d_outputs(objective, gan.discriminator(GAN.to_model_range(x)), gan.discriminator(gan.generator(z)))
+            for name, mean in means.items():
+                totals[name] = totals.get(name, 0.0) + mean * len(x)
     gan.train(was_training)
     n = len(images)
-    return {"n": n, "d_real": d_real / n, "d_fake": d_fake / n}
+    return {"n": n, **{name: total / n for name, total in totals.items()}}
 
 
 def make_trainer(

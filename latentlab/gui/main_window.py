@@ -33,6 +33,7 @@ from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.tools.posterior import PosteriorTool
 from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
 
@@ -157,7 +158,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.right_split.setChildrenCollapsible(False)
         self.main_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
-        self.main_split.addWidget(self.right_split)
+        # Failure alarms (GAN) sit above the plots, taking no room while there are none.
+        self.alarm_banner = AlarmBanner()
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 4, 0, 0)
+        right_layout.addWidget(self.alarm_banner)
+        right_layout.addWidget(self.right_split, 1)
+        self.main_split.addWidget(right)
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([270, 1130])
@@ -310,7 +318,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         spec = self.controls.data_spec()
         last = self.session.last_checkpoint
-        resume = last if last is not None and last.model_config == mc and (self._data is not None or last.data_spec == spec) else None
+        same_run = last is not None and last.model_config == mc and last.train_config.gan_loss == tc.gan_loss
+        resume = last if same_run and (self._data is not None or last.data_spec == spec) else None
         if resume is None:
             self.session.forget_last()
             self._clear_views()
@@ -481,6 +490,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_progress(self, batch: StepBatch) -> None:
         self._last_batch = batch
         self._pending_batches.append(batch)
+        self.alarm_banner.set_alarms(batch.alarms)
         if not self._plot_timer.isActive():
             self._plot_timer.start()
         self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
@@ -519,6 +529,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_status(f"held-out negative ELBO {m['neg_elbo']:.1f} nats/image at step {report.step:,} (epoch {report.epoch:.1f})")
         elif "d_real" in m:
             self.set_status(f"held-out D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f} at step {report.step:,}")
+        elif "critic_real" in m:
+            self.set_status(f"held-out critic(x) {m['critic_real']:.2f}, critic(G(z)) {m['critic_fake']:.2f} at step {report.step:,}")
 
     def _on_diverged(self, message: str) -> None:
         self.show_error(
@@ -676,6 +688,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_batches = []
         self._plot_timer.stop()
         self.loss_plot.clear()
+        self.alarm_banner.clear()
         self.scatter.clear()
         self.canvas.clear()
         self.grid.clear()

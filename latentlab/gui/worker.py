@@ -25,9 +25,10 @@ from latentlab.core.checkpoint import Checkpoint, checkpoint_from_trainer, save_
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet, load_data
 from latentlab.core.errors import LatentlabError
+from latentlab.core.gan_alarms import Alarm, GanWatch
 from latentlab.core.history import History
 from latentlab.core.latent import encode_means
-from latentlab.core.training import StepReport, Trainer, TrainingDiverged, make_trainer
+from latentlab.core.training import GANTrainer, StepReport, Trainer, TrainingDiverged, make_trainer
 
 LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
 HELDOUT_PREFIX = "heldout_"  # history names of held-out evaluations (what LossPlot.set_history expects)
@@ -67,6 +68,7 @@ class StepBatch:
     epoch: float
     images_per_s: float
     device: str
+    alarms: tuple[Alarm, ...] = ()  # GAN failure alarms active at `step` (core/gan_alarms.py)
 
     @property
     def latest(self) -> dict[str, float]:
@@ -198,6 +200,7 @@ class TrainingWorker(QObject):
         self.trainer: Trainer | None = None  # touched only by the worker thread
         self.result: RunEnd | None = None
         self._snapshot_step = -1
+        self._watch: GanWatch | None = None  # the GAN failure detector, built with the trainer
 
     # -- thread-safe controls (called from the GUI thread) ----------------------------------------
     def pause(self) -> None:
@@ -323,6 +326,7 @@ class TrainingWorker(QObject):
         self._last_report: StepReport | None = None
         self._heldout: dict[str, float] = {}
         self._snapshot(trainer)  # the untrained (or resumed) model, before any step
+        self._watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         now = time.monotonic()
         last_progress = 0.0
         latents = _Periodic(iv.latents, iv.share, now)
@@ -351,6 +355,8 @@ class TrainingWorker(QObject):
                 self._evaluate(trainer)
                 return "finished"
             self._record(report)
+            if self._watch is not None:
+                self._watch.after_step(report.step, report.metrics)
             now = time.monotonic()
             if now - last_progress >= iv.progress:
                 self._flush(trainer)
@@ -402,6 +408,7 @@ class TrainingWorker(QObject):
                 epoch=report.epoch,
                 images_per_s=report.images_per_s,
                 device=str(trainer.device),
+                alarms=tuple(self._watch.active.values()) if self._watch is not None else (),
             )
         )
 
