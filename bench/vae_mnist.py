@@ -105,20 +105,20 @@ class ReferenceTrainer(VAETrainer):
     def __init__(self, train_config: TrainConfig, data: ImageSet) -> None:
         super().__init__(ClassicVAE().config, train_config, data)
         torch.manual_seed(train_config.seed)
-        self.model = self.vae = ClassicVAE().to(self.device)  # type: ignore[assignment]
+        self.model = self.vae = self.train_vae = ClassicVAE().to(self.device)  # type: ignore[assignment]
         self.optimizer = torch.optim.Adam(self.vae.parameters(), lr=train_config.lr)
 
 
-def reference_configs(epochs: int, seed: int) -> tuple[ModelConfig, TrainConfig]:
+def reference_configs(epochs: int, seed: int, device: str = "cpu") -> tuple[ModelConfig, TrainConfig]:
     model = ClassicVAE().config
-    return model, TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, seed=seed, device="cpu")
+    return model, TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, seed=seed, device=device)
 
 
-def latentlab_configs(epochs: int, seed: int) -> tuple[ModelConfig, TrainConfig]:
-    """Exactly what `latentlab train --model vae` builds (see cli.cmd_train), on the CPU."""
+def latentlab_configs(epochs: int, seed: int, device: str = "cpu") -> tuple[ModelConfig, TrainConfig]:
+    """Exactly what `latentlab train --model vae --device DEVICE` builds (see cli.configs_for_training)."""
     d = MODEL_DEFAULTS["vae"]
     model = ModelConfig(kind="vae", arch=d["arch"], latent_dim=d["latent_dim"])
-    train = TrainConfig(epochs=epochs, batch_size=d["batch_size"], lr=d["lr"], seed=seed, device="cpu")
+    train = TrainConfig(epochs=epochs, batch_size=d["batch_size"], lr=d["lr"], seed=seed, device=device)
     return model, train
 
 
@@ -198,17 +198,17 @@ class Run:
         }
 
 
-def warm_up(data: ImageSet, seed: int) -> None:
+def warm_up(data: ImageSet, seed: int, device: str = "cpu") -> None:
     """A few untimed steps of each model, so one-off library start-up costs are charged to neither."""
-    for trainer in (ReferenceTrainer(reference_configs(1, seed)[1], data), VAETrainer(*latentlab_configs(1, seed), data)):
+    for trainer in (ReferenceTrainer(reference_configs(1, seed, device)[1], data), VAETrainer(*latentlab_configs(1, seed, device), data)):
         for _ in range(min(5, trainer.batches_per_epoch)):
             trainer.train_step()
 
 
-def run_once(data: ImageSet, epochs: int, seed: int) -> dict[str, Any]:
+def run_once(data: ImageSet, epochs: int, seed: int, device: str = "cpu") -> dict[str, Any]:
     runs = [
-        Run("reference", ReferenceTrainer(reference_configs(epochs, seed)[1], data)),
-        Run("latentlab", VAETrainer(*latentlab_configs(epochs, seed), data)),
+        Run("reference", ReferenceTrainer(reference_configs(epochs, seed, device)[1], data)),
+        Run("latentlab", VAETrainer(*latentlab_configs(epochs, seed, device), data)),
     ]
     _log(f"seed {seed}: {epochs} epochs each, interleaved every {INTERLEAVE_IMAGES} images")
     while not all(run.done for run in runs):
@@ -305,6 +305,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=1, help="runs with seeds seed, seed+1, ...; >1 reports medians")
     parser.add_argument("--seed", type=int, default=0, help="training seed of the first repeat (the data split is fixed)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads for both models (default: torch's)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where both models train (default cpu)")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.repeats < 1:
         parser.error("--epochs and --repeats must be at least 1")
@@ -321,14 +322,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         torch.set_num_threads(args.threads)
     data = load_data(str(images), seed=0)  # latentlab's seeded 90% / 10% split
     _log(f"{images}: {len(data.train_images)} train / {len(data.test_images)} held out; {torch.get_num_threads()} threads")
-    warm_up(data, args.seed)
-    runs = [run_once(data, args.epochs, args.seed + r) for r in range(args.repeats)]
+    warm_up(data, args.seed, args.device)
+    runs = [run_once(data, args.epochs, args.seed + r, args.device) for r in range(args.repeats)]
     result = {
         "benchmark": "vae_mnist",
         "data": {"path": str(images), "train": len(data.train_images), "held_out": len(data.test_images)},
         "epochs": args.epochs,
         "repeats": args.repeats,
         "threads": torch.get_num_threads(),
+        "device": args.device,
         "torch": torch.__version__,
         "required_improvement_pct": REQUIRED_IMPROVEMENT_PCT,
     }

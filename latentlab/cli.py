@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from latentlab import __version__
@@ -16,6 +19,11 @@ from latentlab.core.describe import describe_metrics
 EXIT_ERROR = 1
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(Exception):
+    """SIGTERM during `train`: handled like Ctrl-C (the run is saved), with the exit code a shell expects."""
 
 
 def positive_int(text: str) -> int:
@@ -71,10 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
     train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
     train.add_argument("--batch-size", type=positive_int, metavar="B")
-    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 2e-4 (GAN)")
+    train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
     train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
+    train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"), default="ns",
+                       help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
+    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the GAN's discriminator")
     train.add_argument("--seed", type=int, default=0, metavar="S")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument("--amp", action="store_true",
+                       help="mixed precision: float16 with loss scaling on CUDA, bfloat16 on the CPU")
     train.add_argument("--out", metavar="FILE", help="checkpoint to write (.safetensors); default: the --resume file")
     train.add_argument("--resume", metavar="FILE", help="continue the run saved in FILE (model, optimizer, RNG state)")
     train.add_argument("--save-every", type=positive_float, default=60.0, metavar="SECONDS",
@@ -100,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, metavar="PNG")
     sample.add_argument("--n", type=positive_int, default=64, metavar="N")
     sample.add_argument("--seed", type=int, default=0, metavar="S")
+
+    from latentlab.cli_latent import add_latent_commands
+
+    add_latent_commands(commands)  # interpolate, export-latents, synthesize: they carry their own handlers
     return parser
 
 
@@ -128,9 +145,16 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
     group.add_argument("--screenshot", dest="gui_screenshot", metavar="PNG", default=default(None),
                        help="save a picture of the window after --after seconds, then exit")
     group.add_argument("--after", dest="gui_after", type=non_negative_float, metavar="SECONDS", default=default(None))
+    group.add_argument("--autosave-dir", dest="gui_autosave_dir", metavar="DIR", default=default(None),
+                       help="keep the current run here every minute and on close (default: the user data dir)")
+    group.add_argument("--no-autosave", dest="gui_autosave", action="store_false", default=default(True),
+                       help="do not autosave runs")
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from latentlab.gui.blas_threads import use_one_numpy_blas_thread
+
+    use_one_numpy_blas_thread()  # before anything imports numpy
     from latentlab.core.errors import LatentlabError
 
     if args.gui_after is not None and args.gui_screenshot is None:
@@ -148,6 +172,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         train=args.gui_train,
         screenshot=args.gui_screenshot,
         after=args.gui_after,
+        autosave_dir=args.gui_autosave_dir,
+        autosave=args.gui_autosave,
     )
 
 
@@ -156,25 +182,49 @@ def main(argv: list[str] | None = None) -> int:
     from latentlab.core.errors import LatentlabError
 
     try:
+        refuse_torchrun_unless_training(args.command)
         handlers = {None: cmd_gui, "gui": cmd_gui, "train": cmd_train, "eval": cmd_eval, "sample": cmd_sample,
                     "compare": cmd_compare}
-        handler = handlers[args.command]
+        handler = handlers[args.command] if args.command in handlers else args.handler
+        if args.command == "train":
+            with _sigterm_raises():
+                return handler(args)
         return handler(args)
     except KeyboardInterrupt:
         print("latentlab: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("latentlab: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except LatentlabError as exc:
         if args.debug:
             traceback.print_exc()
         from latentlab.core.training import TrainingDiverged
 
-        print(f"latentlab: error: {exc}", file=sys.stderr)
+        print(f"latentlab: {rank_tag()}error: {exc}", file=sys.stderr)
         return EXIT_DIVERGED if isinstance(exc, TrainingDiverged) else EXIT_ERROR
     except Exception as exc:  # a bug: say so in one line unless --debug asks for the traceback
         if args.debug:
             raise
-        print(f"latentlab: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        print(f"latentlab: {rank_tag()}internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def refuse_torchrun_unless_training(command: str | None) -> None:
+    if "WORLD_SIZE" not in os.environ:  # not torchrun: import nothing heavy (the window wants numpy unloaded)
+        return
+    from latentlab.core.distributed import torchrun_env
+    from latentlab.core.errors import LatentlabError
+
+    env = torchrun_env()
+    if env is not None and env.world_size > 1 and command != "train":
+        raise LatentlabError(f"torchrun runs `latentlab train` only; run `latentlab {command or 'gui'}` without torchrun")
+
+
+def rank_tag() -> str:
+    """'rank N: ' in the messages of a torchrun process other than rank 0, so its errors can be told apart."""
+    rank = os.environ.get("RANK", "0")
+    return "" if rank == "0" or "WORLD_SIZE" not in os.environ else f"rank {rank}: "
 
 
 def check_writable(path: Path, option: str = "--out") -> None:
@@ -228,13 +278,17 @@ def configs_for_training(args: argparse.Namespace, resumed):
     from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
 
     if resumed is not None:
-        budget = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
-        return resumed.model_config, resumed.train_config.with_changes(device=args.device, **budget)
+        changes = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
+        if args.lr:
+            changes["lr"] = args.lr
+        return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
     defaults = model_defaults(args.model, args.arch)
     model_config = ModelConfig(
         kind=args.model,
         arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
+        hidden=defaults["hidden"],
+        spectral_norm=args.spectral_norm,
     )
     train_config = TrainConfig(
         epochs=args.epochs if args.epochs or args.steps else 10,
@@ -244,75 +298,132 @@ def configs_for_training(args: argparse.Namespace, resumed):
         beta=args.beta,
         seed=args.seed,
         device=args.device,
+        amp=args.amp,
+        gan_loss=args.gan_loss,
     )
     return model_config, train_config
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
-    from latentlab.core.data import load_data
-    from latentlab.core.errors import LatentlabError
-    from latentlab.core.training import make_trainer
+    from latentlab.core import distributed
 
     if args.out is None and args.resume is None:
+        from latentlab.core.errors import LatentlabError
+
         raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
+    parallel = distributed.start(args.device)  # joins the torchrun job, if this is one of its processes
+    try:
+        return train(args, parallel)
+    finally:
+        parallel.close()
+
+
+def train(args: argparse.Namespace, parallel) -> int:
+    """The training run; under torchrun every rank runs it, and only rank 0 prints and writes files."""
+    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
+    from latentlab.core.data import load_data
+    from latentlab.core.device import pick_device
+    from latentlab.core.gan_alarms import GanWatch
+    from latentlab.core.precision import precision_for
+    from latentlab.core.training import TrainingDiverged, make_trainer
+
     out = Path(args.out or args.resume)
-    check_writable(out)
+    if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
+        check_writable(out)
     resumed = load_checkpoint(args.resume) if args.resume else None
     model_config, train_config = configs_for_training(args, resumed)
+    train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
+    precision_for(pick_device(train_config.device), train_config.amp)  # a missing GPU is refused before any loading
     spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
-    progress = Progress()
-    data = load_data(
-        spec,
-        args.data_dir,
-        channels=model_config.channels,
-        image_size=model_config.image_size,
-        seed=train_config.seed,
-        progress=progress.line,
-    )
+    progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
+    with parallel.main_first():  # one download or dataset build per machine, not one per process
+        data = load_data(
+            spec,
+            args.data_dir,
+            channels=model_config.channels,
+            image_size=model_config.image_size,
+            seed=train_config.seed,
+            progress=progress.line,
+        )
     for warning in data.warnings:
         progress.line(f"latentlab: warning: {warning}")
-    trainer = make_trainer(model_config, train_config, data)
+    trainer = make_trainer(model_config, train_config, data, parallel)
     if resumed is not None:
         trainer.restore(resumed.step, resumed.model_state, resumed.optimizer_states, resumed.loop_state, resumed.history)
     progress.line(
         f"training {model_config.kind} ({model_config.arch}, latent {model_config.latent_dim}) on {data.name}: "
         f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
+        + (f"{trainer.precision.describe()}, " if trainer.precision.enabled else "")
+        + (f"{parallel.world_size} processes ({trainer.batch_size // parallel.world_size} images each per step), " if parallel.world_size > 1 else "")
         + (f"resuming at step {trainer.step:,} of " if resumed else "")
         + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
+        + (f", {train_config.gan_loss} loss" + (" with spectral norm" if model_config.spectral_norm else "") if model_config.kind == "gan" else "")
     )
+    watch = GanWatch.for_trainer(trainer) if model_config.kind == "gan" else None
     metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
 
+    saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
+
     def save() -> None:
-        save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+        if parallel.is_main:  # every rank holds the same weights
+            save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+        saved_step[:] = [trainer.step]
 
     epochs_done = int(trainer.epoch)
     last_save = time.monotonic()
     try:
         for report in trainer.run():
+            for alarm in watch.after_step(report.step, report.metrics).started if watch else ():
+                progress.line(f"latentlab: warning: step {alarm.step:,}: {alarm.message}")
             progress.update(
                 f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
                 f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
             )
             if int(report.epoch) > epochs_done:
                 epochs_done = int(report.epoch)
-                metrics = trainer.evaluate()
-                progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
+                if parallel.is_main:  # the others wait for it at their next step
+                    metrics = trainer.evaluate()
+                    progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
                 trainer.reset_clock()
             if time.monotonic() - last_save >= args.save_every:
                 save()
                 last_save = time.monotonic()
                 trainer.reset_clock()
-    except KeyboardInterrupt:
+    except TrainingDiverged as exc:
+        if saved_step:
+            kept = f"{out} keeps the last good state (step {saved_step[0]:,}): continue it with --resume {out} and a lower --lr"
+        elif resumed is not None:
+            kept = f"{out} was left as it was (step {resumed.step:,})"
+        else:
+            kept = f"nothing was written to {out}"
+        raise TrainingDiverged(f"{exc}; {kept}") from None
+    except (KeyboardInterrupt, Terminated):
         save()
         progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
         raise
-    if not metrics or trainer.step % trainer.batches_per_epoch:
+    if parallel.is_main and (not metrics or trainer.step % trainer.batches_per_epoch):
         metrics = trainer.evaluate()
         progress.line(f"held-out after {trainer.step:,} steps: {describe_metrics(model_config.kind, metrics)}")
     save()
     progress.line(f"wrote {out}")
     return 0
+
+
+@contextmanager
+def _sigterm_raises():
+    """While `train` runs, SIGTERM (a scheduler or `kill`) saves the run like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def load_for_inference(path: str):
@@ -336,12 +447,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     images = images_to_tensor(data.test_images, torch.device("cpu"))
     seed = checkpoint.train_config.seed
-    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed)
+    gan_loss = checkpoint.train_config.gan_loss
+    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed, gan_loss=gan_loss)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if config.kind == "vae":
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
     else:
-        result.update(d_real=raw["d_real"], d_fake=raw["d_fake"])
+        result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
     meters = measure_checkpoint(checkpoint, model, data, args)
     result.update(meters_json(meters))
     if args.json:

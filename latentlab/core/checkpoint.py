@@ -63,7 +63,8 @@ def check_state_fits(model: torch.nn.Module, state: dict[str, torch.Tensor], con
         wrong = sorted(n for n in set(expected) & set(found) if expected[n] != found[n])
         detail = f"missing {missing[0]}" if missing else f"{wrong[0]} is {found[wrong[0]]}, expected {expected[wrong[0]]}" if wrong else "extra weights"
         raise CheckpointError(
-            f"{source}: weights do not fit a {config.kind} {config.arch} with latent dim {config.latent_dim} ({detail})"
+            f"{source}: weights do not fit a {config.kind} {config.arch} with latent dim {config.latent_dim} ({detail}): "
+            "the file was edited or damaged; use an intact copy"
         )
 
 
@@ -133,9 +134,22 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{name}: damaged checkpoint ({_first_line(exc)}): use an intact copy") from None
     try:
-        return _assemble(meta, tensors)
+        checkpoint = _assemble(meta, tensors)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError, LatentlabError) as exc:
         raise CheckpointError(f"{name}: latentlab metadata is malformed ({_first_line(exc)})") from None
+    _check_weights_fit(checkpoint, name)
+    return checkpoint
+
+
+def _check_weights_fit(checkpoint: Checkpoint, name: str) -> None:
+    """Weights that do not fit the model the metadata describes are refused here, so that every reader
+    (eval, sample, --resume, the window) gets the same one-line error. Shapes are compared on the meta
+    device: a forged config cannot make us allocate a giant model."""
+    from latentlab.core.models import build_model
+
+    with torch.device("meta"):
+        skeleton = build_model(checkpoint.model_config)
+    check_state_fits(skeleton, checkpoint.model_state, checkpoint.model_config, source=name)
 
 
 def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
@@ -167,7 +181,10 @@ def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
             continue
         offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
         if isinstance(offsets, list) and len(offsets) == 2 and isinstance(offsets[1], int) and offsets[1] > data_len:
-            raise CheckpointError(f"{name}: truncated: tensor data ends at byte {offsets[1]} but only {data_len} are present")
+            raise CheckpointError(
+                f"{name}: truncated: tensor data ends at byte {offsets[1]} but only {data_len} are present "
+                "(an interrupted copy or download): use an intact copy"
+            )
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
         raise CheckpointError(f"{not_ours}; this safetensors file has no latentlab metadata")

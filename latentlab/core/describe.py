@@ -9,5 +9,8 @@ def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
             f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
         )
     parts = [f"D loss {metrics['d_loss']:.3f}  G loss {metrics['g_loss']:.3f}"] if "d_loss" in metrics else []
-    parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
+    if "critic_real" in metrics:  # hinge, WGAN-GP: raw critic scores, not probabilities
+        parts.append(f"critic(x) {metrics['critic_real']:.2f}  critic(G(z)) {metrics['critic_fake']:.2f}")
+    else:
+        parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
     return "  ".join(parts)

@@ -12,18 +12,21 @@ from typing import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
 from latentlab.core.device import pick_device, seed_everything
+from latentlab.core.distributed import SingleProcess
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
 from latentlab.core.models import GAN, VAE, build_model
+from latentlab.core.models.gan_losses import OBJECTIVES, GanObjective, gradient_penalty
 from latentlab.core.models.vae import neg_elbo
+from latentlab.core.precision import precision_for
 
 VAE_METRICS = ("neg_elbo", "recon", "kl")
-GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")  # non-saturating: D's outputs are probabilities
+GAN_CRITIC_METRICS = ("d_loss", "g_loss", "critic_real", "critic_fake")  # hinge, WGAN-GP: raw critic scores
 
 
 class TrainingDiverged(LatentlabError):
@@ -45,11 +48,17 @@ def images_to_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 class Trainer:
-    """Shared loop: epochs of seeded shuffles, step and epoch budgets, throughput, bounded history."""
+    """Shared loop: epochs of seeded shuffles, step and epoch budgets, throughput, bounded history.
+
+    `parallel` (latentlab.core.distributed) shards each batch across torchrun processes; `precision`
+    (latentlab.core.precision) runs forward passes under autocast for --amp. Both are no-ops by default.
+    """
 
     metric_names: tuple[str, ...] = ()
 
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
+    def __init__(
+        self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet, parallel: SingleProcess | None = None
+    ) -> None:
         if (data.channels, data.image_size) != (model_config.channels, model_config.image_size):
             raise LatentlabError(
                 f"data {data.name} has {data.channels}x{data.image_size}x{data.image_size} images but the model "
@@ -59,11 +68,13 @@ class Trainer:
         self.train_config = train_config
         self.data = data
         self.device = pick_device(train_config.device)
+        self.parallel = parallel or SingleProcess()
+        self.precision = precision_for(self.device, train_config.amp)
         self.rng = seed_everything(train_config.seed)
         self.model = build_model(model_config).to(self.device)
         self.train_x = images_to_tensor(data.train_images, self.device)
         self.test_x = images_to_tensor(data.test_images, self.device)
-        self.batch_size = min(train_config.batch_size, len(self.train_x))
+        self.batch_size = self.parallel.global_batch_size(min(train_config.batch_size, len(self.train_x)))
         self.batches_per_epoch = max(1, len(self.train_x) // self.batch_size)
         self.step = 0
         self.history = History()
@@ -97,23 +108,32 @@ class Trainer:
 
     # -- one step -----------------------------------------------------------------------------
     def next_batch(self) -> torch.Tensor:
+        """This process's share of the next global batch (all of it without torchrun)."""
         position = self.step % self.batches_per_epoch
         if position == 0 and self.step > 0:
             self._order = torch.randperm(len(self.train_x), generator=self.rng)
         index = self._order[position * self.batch_size : (position + 1) * self.batch_size]
-        return self.train_x[index.to(self.device)]
+        return self.train_x[self.parallel.shard(index).to(self.device)]
 
     def noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.model_config.latent_dim, generator=self.rng).to(self.device)
+        """Noise for the n images of this process's share of the batch. Drawn for the whole global batch
+        and then sharded, so every process's generator stays in step and each gets different noise."""
+        z = torch.randn(n * self.parallel.world_size, self.model_config.latent_dim, generator=self.rng)
+        return self.parallel.shard(z).to(self.device)
 
     def train_step(self) -> StepReport:
         if self._last_time is None:
             self._last_time = time.perf_counter()
         batch = self.next_batch()
         self.model.train()
-        metrics = self.optimise(batch)
+        metrics = self.parallel.mean_metrics(self.optimise(batch))
+        if not self.precision.end_step():
+            raise TrainingDiverged(
+                f"float16 gradients overflowed at every loss scale by step {self.step + 1}: lower the learning "
+                f"rate (now {self.train_config.lr:g}) or train without --amp"
+            )
         self.step += 1
-        self._update_rate(len(batch))
+        self._update_rate(len(batch) * self.parallel.world_size)
         self.history.add(self.step, metrics)
         return StepReport(
             model=self.model_config.kind,
@@ -135,23 +155,29 @@ class Trainer:
         self._last_time = None
 
     def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, what: str) -> None:
-        """Step only on finite loss and gradients, so a divergence leaves the last finite weights."""
+        """Step only on finite loss and gradients, so a divergence leaves the last finite weights.
+
+        Under torchrun the loss check is collective (every rank stops together) and the gradients are
+        already averaged across ranks, so their check agrees everywhere. With a float16 loss scaler,
+        overflowing gradients are expected now and then: the scaler skips that step and lowers the scale.
+        """
         optimizer.zero_grad(set_to_none=True)
-        if not torch.isfinite(loss):
+        if not self.parallel.all_finite(loss):
             raise TrainingDiverged(
                 f"{what} became {loss.item()} at step {self.step + 1}: lower the learning rate "
                 f"(now {self.train_config.lr:g}) and train again"
             )
-        loss.backward()
+        self.precision.backward(loss)
+        self.precision.unscale(optimizer)
         params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         grad_norm = torch.nn.utils.clip_grad_norm_(params, float("inf"))
-        if not torch.isfinite(grad_norm):
+        if not torch.isfinite(grad_norm) and not self.precision.overflow_is_expected():
             optimizer.zero_grad(set_to_none=True)
             raise TrainingDiverged(
                 f"gradients of the {what} became non-finite at step {self.step + 1}: lower the learning rate "
                 f"(now {self.train_config.lr:g}) and train again"
             )
-        optimizer.step()
+        self.precision.step(optimizer)
 
     # -- subclass hooks -----------------------------------------------------------------------
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
@@ -167,17 +193,22 @@ class Trainer:
     # -- resume -------------------------------------------------------------------------------
     def loop_state(self) -> dict[str, torch.Tensor]:
         """Tensors that, with model and optimizer state, make a resumed run continue exactly."""
-        return {"rng": self.rng.get_state(), "order": self._order.clone()}
+        return {"rng": self.rng.get_state(), "order": self._order.clone(), **self.precision.state()}
 
     def restore(self, step: int, model_state, optimizer_states, loop_state, history: History | None) -> None:
         self.model.load_state_dict(model_state)
         for name, optimizer in self.optimizers.items():
             if name in optimizer_states:
                 optimizer.load_state_dict(optimizer_states[name])
+                # The saved state carries the old learning rate; a resumed run takes this run's (lowering
+                # it is the advice after a divergence).
+                for group in optimizer.param_groups:
+                    group["lr"] = self.train_config.lr
         if "rng" in loop_state:
             self.rng.set_state(loop_state["rng"])
         if "order" in loop_state and len(loop_state["order"]) == len(self.train_x):
             self._order = loop_state["order"].clone()
+        self.precision.restore(loop_state)
         self.step = step
         if history is not None:
             self.history = history
@@ -186,10 +217,13 @@ class Trainer:
 class VAETrainer(Trainer):
     metric_names = VAE_METRICS
 
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
-        super().__init__(model_config, train_config, data)
+    def __init__(
+        self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet, parallel: SingleProcess | None = None
+    ) -> None:
+        super().__init__(model_config, train_config, data, parallel)
         self.vae: VAE = self.model  # type: ignore[assignment]
         self.optimizer = torch.optim.Adam(self.vae.parameters(), lr=train_config.lr)
+        self.train_vae = self.parallel.wrap(self.vae)  # what training steps call (DDP under torchrun)
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -197,8 +231,9 @@ class VAETrainer(Trainer):
 
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
         eps = self.noise(len(batch))
-        logits, mu, logvar = self.vae(batch, eps)
-        terms = neg_elbo(batch, logits, mu, logvar, beta=self.train_config.beta)
+        with self.precision.autocast():
+            logits, mu, logvar = self.train_vae(batch, eps)
+            terms = neg_elbo(batch, logits, mu, logvar, beta=self.train_config.beta)
         self.backward_and_step(terms.objective, self.optimizer, "VAE loss")
         return {
             "neg_elbo": float(terms.neg_elbo.detach()),
@@ -232,68 +267,100 @@ def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 
 
 
 class GANTrainer(Trainer):
-    """Non-saturating GAN: D minimises BCE on real vs fake; G maximises log D(G(z))."""
+    """Adversarial training with the objective named by `train_config.gan_loss` (see gan_losses.py).
+
+    Metrics per step: `d_loss`, `g_loss`, and what D says about real and generated images: for the
+    non-saturating loss D(x) and D(G(z)) as probabilities (`d_real`, `d_fake`); for hinge and WGAN-GP,
+    whose D is a critic with unbounded scores, the mean raw scores (`critic_real`, `critic_fake`).
+    """
 
     metric_names = GAN_METRICS
 
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> None:
-        super().__init__(model_config, train_config, data)
+    def __init__(
+        self, model_config: ModelConfig, train_config: TrainConfig, data: ImageSet, parallel: SingleProcess | None = None
+    ) -> None:
+        super().__init__(model_config, train_config, data, parallel)
         self.gan: GAN = self.model  # type: ignore[assignment]
-        # Adam with beta1 = 0.5, as in DCGAN: momentum 0.9 makes the adversarial game oscillate.
-        betas = (0.5, 0.999)
+        self.objective = OBJECTIVES[train_config.gan_loss]
+        if self.objective.gp_weight and self.parallel.world_size > 1:
+            raise LatentlabError(
+                "wgan-gp does not run under torchrun: its gradient penalty differentiates twice, which "
+                "DistributedDataParallel does not support; use --gan-loss ns or hinge"
+            )
+        self.metric_names = gan_metric_names(train_config.gan_loss)
+        # Adam with beta1 = 0.5 (DCGAN) or 0 (WGAN-GP): momentum 0.9 makes the adversarial game oscillate.
+        betas = self.objective.betas
         self.opt_g = torch.optim.Adam(self.gan.generator.parameters(), lr=train_config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.gan.discriminator.parameters(), lr=train_config.lr, betas=betas)
+        # What training steps call (DDP under torchrun); G and D are wrapped apart, as they step apart.
+        self.train_g = self.parallel.wrap(self.gan.generator)
+        self.train_d = self.parallel.wrap(self.gan.discriminator)
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
-        G, D = self.gan.generator, self.gan.discriminator
+        G, D, objective = self.train_g, self.train_d, self.objective
         real = GAN.to_model_range(batch)
-        fake = G(self.noise(len(batch)))
-        ones = torch.ones(len(batch), device=self.device)
-        zeros = torch.zeros(len(batch), device=self.device)
+        # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise;
+        # only the last fake batch also trains G, so only it keeps G's graph.
+        for i in range(objective.d_steps):
+            with self.precision.autocast():
+                with torch.set_grad_enabled(i == objective.d_steps - 1):
+                    fake = G(self.noise(len(batch)))
+                real_scores = D(real)
+                fake_scores = D(fake.detach())
+                d_loss = objective.discriminator_loss(real_scores, fake_scores)
+            if objective.gp_weight:
+                d_loss = d_loss + objective.gp_weight * gradient_penalty(self.gan.discriminator, real, fake, self.rng)
+            self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
 
-        real_logits = D(real)
-        fake_logits = D(fake.detach())
-        d_loss = F.binary_cross_entropy_with_logits(real_logits, ones) + F.binary_cross_entropy_with_logits(
-            fake_logits, zeros
-        )
-        self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
-
-        # Non-saturating generator loss -log D(G(z)): strong gradients while D still wins.
-        g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
-        self.backward_and_step(g_loss, self.opt_g, "generator loss")
-        return {
-            "d_loss": float(d_loss.detach()),
-            "g_loss": float(g_loss.detach()),
-            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
-        }
+        # D's gradients from the generator's pass are discarded (zeroed before D's next step), so they are not
+        # averaged across ranks.
+        with self.parallel.no_sync(D):
+            with self.precision.autocast():
+                g_loss = objective.generator_loss(D(fake))
+            self.backward_and_step(g_loss, self.opt_g, "generator loss")
+        return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores)}
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
-        """Mean D(x) on held-out images and D(G(z)) on as many seeded samples."""
-        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk)
+        """What D says about held-out images and as many seeded samples (probabilities or critic scores)."""
+        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk, gan_loss=self.train_config.gan_loss)
 
 
-def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+def gan_metric_names(gan_loss: str) -> tuple[str, ...]:
+    return GAN_METRICS if OBJECTIVES[gan_loss].probabilities else GAN_CRITIC_METRICS
+
+
+def d_outputs(objective: GanObjective, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, float]:
+    """Mean D(x), D(G(z)) as probabilities when D is a classifier, else the mean raw critic scores."""
+    if objective.probabilities:
+        return {"d_real": float(torch.sigmoid(real_scores.detach()).mean()), "d_fake": float(torch.sigmoid(fake_scores.detach()).mean())}
+    return {"critic_real": float(real_scores.detach().mean()), "critic_fake": float(fake_scores.detach().mean())}
+
+
+def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000, gan_loss: str = "ns") -> dict[str, float]:
+    objective = OBJECTIVES[gan_loss]
     rng = torch.Generator().manual_seed(seed + 1)
     was_training = gan.training
     gan.eval()
-    d_real = d_fake = 0.0
+    totals: dict[str, float] = {}
     with torch.no_grad():
         for start in range(0, len(images), chunk):
             x = images[start : start + chunk]
             z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
-            d_real += float(torch.sigmoid(gan.discriminator(GAN.to_model_range(x))).sum())
-            d_fake += float(torch.sigmoid(gan.discriminator(gan.generator(z))).sum())
+            means = d_outputs(objective, gan.discriminator(GAN.to_model_range(x)), gan.discriminator(gan.generator(z)))
+            for name, mean in means.items():
+                totals[name] = totals.get(name, 0.0) + mean * len(x)
     gan.train(was_training)
     n = len(images)
-    return {"n": n, "d_real": d_real / n, "d_fake": d_fake / n}
+    return {"n": n, **{name: total / n for name, total in totals.items()}}
 
 
-def make_trainer(model_config: ModelConfig, train_config: TrainConfig, data: ImageSet) -> Trainer:
+def make_trainer(
+    model_config: ModelConfig, train_config: TrainConfig, data: ImageSet, parallel: SingleProcess | None = None
+) -> Trainer:
     cls = VAETrainer if model_config.kind == "vae" else GANTrainer
-    return cls(model_config, train_config, data)
+    return cls(model_config, train_config, data, parallel)

@@ -63,8 +63,13 @@ def run_app(
     train: bool = False,
     screenshot: str | None = None,
     after: float | None = None,
+    autosave_dir: str | None = None,
+    autosave: bool = True,
 ) -> int:
-    """Open the window and run the event loop; the exit code."""
+    """Open the window and run the event loop; the exit code.
+
+    The run is autosaved to `autosave_dir` (default: the user data dir) unless `autosave` is False or the
+    session is unattended (a screenshot, no display); on launch the window offers to reopen the last run."""
     if model not in ("vae", "gan"):
         return _fail(f"unknown model {model!r}: use vae or gan")
     if latent_dim is not None and latent_dim < 1:
@@ -104,12 +109,18 @@ def run_app(
         print(f"latentlab: error: {first}", file=sys.stderr, flush=True)
         QtCore.QTimer.singleShot(0, lambda: app.exit(1))
 
+    unattended = screenshot is not None
+    if autosave and not unattended and autosave_dir is None:
+        from latentlab.core.data.locations import autosave_dir as default_autosave_dir
+
+        autosave_dir = str(default_autosave_dir())
     window = MainWindow(
         model=model,
         data_spec=data,
         data_dir=data_dir,
         latent_dim=latent_dim,
-        on_fatal=fatal if screenshot is not None else None,
+        on_fatal=fatal if unattended else None,
+        autosave_dir=autosave_dir if autosave and not unattended else None,
     )
     app.aboutToQuit.connect(window.session.shutdown)
     printer = _ProgressPrinter(window) if headless else None
@@ -124,6 +135,8 @@ def run_app(
             QtCore.QTimer.singleShot(0, window.train)
     elif train:
         QtCore.QTimer.singleShot(0, window.train)
+    if checkpoint is None and not unattended:
+        QtCore.QTimer.singleShot(0, window.offer_autosave)
 
     if screenshot is not None:
         target = Path(screenshot)

@@ -19,6 +19,11 @@ DATASETS = (
     ("Fashion-MNIST", "fashion-mnist"),
     ("Kuzushiji-MNIST", "kmnist"),
 )
+GAN_LOSS_ITEMS = (
+    ("non-saturating", "ns", "binary cross-entropy; G maximises log D(G(z)) (Goodfellow et al.)"),
+    ("hinge", "hinge", "margin loss on D's raw scores (Lim & Ye; SN-GAN)"),
+    ("WGAN-GP", "wgan-gp", "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
+)
 IDX_ITEM = "IDX file…"
 FOLDER_ITEM = "image folder…"
 GUI_LATENT_DEFAULT = {"vae": 2, "gan": MODEL_DEFAULTS["gan"]["latent_dim"]}  # 2-D: the plane is the latent
@@ -33,6 +38,8 @@ class KindSettings:
     lr: float
     batch_size: int
     beta: float = 1.0
+    gan_loss: str = "ns"
+    spectral_norm: bool = False
 
 
 def default_settings(kind: str) -> KindSettings:
@@ -62,6 +69,8 @@ class ControlsPanel(QtWidgets.QWidget):
         self.setObjectName("controls")
         self._kind = kind
         self._settings = {k: default_settings(k) for k in ("vae", "gan")}
+        # Layer width is not a control: the default, or an opened checkpoint's until the architecture changes.
+        self._hidden: dict[str, int | None] = {"vae": None, "gan": None}
         self._state = "idle"
 
         title = QtWidgets.QLabel("latentlab")
@@ -93,6 +102,15 @@ class ControlsPanel(QtWidgets.QWidget):
         self.latent_dim.setRange(1, 512)
         self.latent_dim.setToolTip("size of z: 2 draws the latent plane directly, more is shown by PCA")
         self._latent_label = QtWidgets.QLabel("latent dim")
+        # GAN only: the objective and spectral normalisation of D.
+        self.gan_loss = QtWidgets.QComboBox()
+        for i, (text, name, tip) in enumerate(GAN_LOSS_ITEMS):
+            self.gan_loss.addItem(text, name)
+            self.gan_loss.setItemData(i, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.gan_loss.setToolTip("the adversarial objective")
+        self._gan_loss_label = QtWidgets.QLabel("GAN loss")
+        self.spectral_norm = QtWidgets.QCheckBox("spectral norm in D")
+        self.spectral_norm.setToolTip("divide each discriminator layer by its largest singular value (Miyato et al.): steadier training")
 
         # -- data
         self.dataset = QtWidgets.QComboBox()
@@ -145,6 +163,9 @@ class ControlsPanel(QtWidgets.QWidget):
         form_model = QtWidgets.QFormLayout()
         form_model.addRow("architecture", self.arch)
         form_model.addRow(self._latent_label, self.latent_dim)
+        form_model.addRow(self._gan_loss_label, self.gan_loss)
+        form_model.addRow("", self.spectral_norm)
+        self._form_model = form_model
         form_train = QtWidgets.QFormLayout()
         form_train.addRow("learning rate", self.lr)
         form_train.addRow("batch size", self.batch_size)
@@ -212,11 +233,17 @@ class ControlsPanel(QtWidgets.QWidget):
         return self._kind
 
     def model_config(self) -> ModelConfig:
-        return ModelConfig(kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value())
+        gan = self._kind == "gan"
+        return ModelConfig(
+            kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value(),
+            hidden=self._hidden[self._kind] or model_defaults(self._kind, self.arch.currentData())["hidden"],
+            spectral_norm=gan and self.spectral_norm.isChecked(),
+        )
 
     def train_config(self) -> TrainConfig:
         beta = self.beta.value() if self._kind == "vae" else 1.0
-        return TrainConfig(batch_size=self.batch_size.value(), lr=self.lr.value(), beta=beta)
+        gan_loss = self.gan_loss.currentData() if self._kind == "gan" else "ns"
+        return TrainConfig(batch_size=self.batch_size.value(), lr=self.lr.value(), beta=beta, gan_loss=gan_loss)
 
     def data_spec(self) -> str:
         return self.dataset.currentData()
@@ -248,8 +275,11 @@ class ControlsPanel(QtWidgets.QWidget):
             lr=train_config.lr,
             batch_size=train_config.batch_size,
             beta=train_config.beta if model_config.kind == "vae" else self._settings["vae"].beta,
+            gan_loss=train_config.gan_loss,
+            spectral_norm=model_config.spectral_norm,
         )
         self._write_settings(settings)
+        self._hidden[model_config.kind] = model_config.hidden
         if data_spec:
             self.set_data_spec(data_spec)
 
@@ -284,6 +314,8 @@ class ControlsPanel(QtWidgets.QWidget):
         )
         self.beta.setEnabled(vae)
         self._beta_label.setEnabled(vae)
+        for field in (self.gan_loss, self.spectral_norm):
+            self._form_model.setRowVisible(field, not vae)
 
     def _read_settings(self) -> KindSettings:
         return KindSettings(
@@ -292,6 +324,8 @@ class ControlsPanel(QtWidgets.QWidget):
             lr=self.lr.value(),
             batch_size=self.batch_size.value(),
             beta=self.beta.value(),
+            gan_loss=self.gan_loss.currentData(),
+            spectral_norm=self.spectral_norm.isChecked(),
         )
 
     def _write_settings(self, s: KindSettings) -> None:
@@ -300,11 +334,14 @@ class ControlsPanel(QtWidgets.QWidget):
         self.lr.setValue(s.lr)
         self.batch_size.setValue(s.batch_size)
         self.beta.setValue(s.beta)
+        self.gan_loss.setCurrentIndex(max(0, self.gan_loss.findData(s.gan_loss)))
+        self.spectral_norm.setChecked(s.spectral_norm)
         self._settings[self._kind] = replace(s)
 
     def _on_arch_chosen(self, index: int) -> None:
         """Each architecture trains best at its own rate (the conv VAE collapses at the MLP's 3e-3)."""
         defaults = model_defaults(self._kind, self.arch.itemData(index))
+        self._hidden[self._kind] = None
         self.lr.setValue(defaults["lr"])
         self.batch_size.setValue(defaults["batch_size"])
 

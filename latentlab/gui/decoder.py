@@ -11,8 +11,9 @@ with 2 threads and about 1 ms with 1. The setting is per thread, so the worker's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -21,6 +22,8 @@ from latentlab.core.config import ModelConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import encode_means
 from latentlab.core.models import GAN, VAE, build_model
+
+T = TypeVar("T")
 
 
 class LatentDecoder:
@@ -101,6 +104,12 @@ class LatentDecoder:
             raise LatentlabError("a GAN has no encoder: only a VAE can place images in its latent space")
         with self._thread_limit():
             return encode_means(model, images_uint8, chunk=chunk)
+
+    def call(self, fn: Callable[[VAE | GAN], T]) -> T:
+        """fn(model) with this decoder's torch thread setting: for tools that need more than decode/encode."""
+        model = self._require_model()
+        with self._thread_limit():
+            return fn(model)
 
     @contextmanager
     def _thread_limit(self) -> Iterator[None]:

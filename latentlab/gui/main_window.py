@@ -7,23 +7,35 @@ its own CPU `LatentDecoder`, refreshed from the worker's weight snapshots (about
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.checkpoint import load_checkpoint
+from latentlab.core.checkpoint import load_checkpoint, save_checkpoint
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.compare_view import CompareDialog, checkpoint_from_snapshot
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.meters import MetersService
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
+from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
+from latentlab.gui.tools.arithmetic import ArithmeticTool
+from latentlab.gui.tools.inpaint import InpaintTool
+from latentlab.gui.tools.interpolate import InterpolateTool
+from latentlab.gui.tools.invert import InvertTool
+from latentlab.gui.tools.path_recorder import PathTool
+from latentlab.gui.tools.posterior import PosteriorTool
+from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
@@ -72,7 +84,11 @@ class MainWindow(QtWidgets.QMainWindow):
         intervals: Intervals = Intervals(),
         threads: int | None = None,
         on_fatal: Callable[[str], None] | None = None,
+        autosave_dir: str | Path | None = None,
+        autosave_every_s: float = AUTOSAVE_EVERY_S,
     ) -> None:
+        """`autosave_dir`: keep the current run there (every `autosave_every_s` while it trains, and on
+        close); None turns autosave off."""
         super().__init__()
         self._data = data
         self._data_dir = data_dir
@@ -98,6 +114,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pacing_clock = (time.monotonic(), time.thread_time())
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
+        self.autosave = AutosaveStore(autosave_dir) if autosave_dir is not None else None
+        self._autosave_path: Path | None = None  # this run's autosave file, once it has one
+        self._autosaved: tuple[int, dict] | None = None  # (step, extras) last written there
+        self._autosave_timer = QtCore.QTimer(self, interval=int(autosave_every_s * 1000))
+        self._autosave_timer.timeout.connect(self.autosave_now)
         self.decoder = LatentDecoder()
         self.meters = MetersService(self)  # live quality meters, measured in their own thread
         self.meters_panel = MetersPanel()
@@ -153,7 +174,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.right_split.setChildrenCollapsible(False)
         self.main_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
-        self.main_split.addWidget(self.right_split)
+        # Failure alarms (GAN) sit above the plots, taking no room while there are none.
+        self.alarm_banner = AlarmBanner()
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 4, 0, 0)
+        right_layout.addWidget(self.alarm_banner)
+        right_layout.addWidget(self.right_split, 1)
+        self.main_split.addWidget(right)
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([270, 1130])
@@ -181,7 +209,13 @@ class MainWindow(QtWidgets.QMainWindow):
             bar.addPermanentWidget(field)
         self._reset_status_fields()
 
+        self.tools_host = ToolHost(self.decoder, self.scatter, self)
+        self.tools = ToolsDock(self)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
+        self.tools.hide()
+
         self._build_menus()
+        self._build_tools()
         self._connect()
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
@@ -206,6 +240,12 @@ class MainWindow(QtWidgets.QMainWindow):
         action(file_menu, "&Compare models…", self.open_compare, "Ctrl+M")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        self._tools_menu = self.menuBar().addMenu("T&ools")
+        toggle = self.tools.toggleViewAction()
+        toggle.setText("&Latent tools panel")
+        toggle.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        self._tools_menu.addAction(toggle)
+        self._tools_menu.addSeparator()
         train_menu = self.menuBar().addMenu("&Train")
         action(train_menu, "&Train", self.train, "Ctrl+T")
         action(train_menu, "&Pause / resume", self.toggle_pause, "Ctrl+P")
@@ -213,6 +253,23 @@ class MainWindow(QtWidgets.QMainWindow):
         action(train_menu, "&Reset", self.reset)
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About latentlab", self._about)
+
+    def _build_tools(self) -> None:
+        self.add_tool("Bookmarks", BookmarksTool(self.tools_host))
+        self.add_tool("Interpolate", InterpolateTool(self.tools_host))
+        self.add_tool("Path", PathTool(self.tools_host))
+        self.add_tool("Arithmetic", ArithmeticTool(self.tools_host))
+        self.add_tool("Posterior", PosteriorTool(self.tools_host))
+        self.add_tool("Reconstruct", ReconstructTool(self.tools_host))
+        self.add_tool("Invert", InvertTool(self.tools_host))
+        self.add_tool("Inpaint", InpaintTool(self.tools_host))
+
+    def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
+        """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
+        self.tools.add_tool(title, widget)
+        act = QtGui.QAction(title, self)
+        act.triggered.connect(lambda _checked=False, t=title: self.tools.show_tool(t))
+        self._tools_menu.addAction(act)
 
     def _connect(self) -> None:
         s = self.session
@@ -245,6 +302,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid.sample_clicked.connect(self._on_sample_clicked)
         self.grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         self.resample_button.clicked.connect(self.resample)
+        self.tools_host.go_to_requested.connect(self.go_to)
+        self.tools_host.status_requested.connect(self.set_status)
+        self.tools_host.error_requested.connect(self.show_error)
+        self.tools_host.centre_requested.connect(self.centre_on)
         self.meters.measured.connect(self.meters_panel.show_meters)
         self.meters.status.connect(self.meters_panel.set_caption)
         self.meters_panel.compare_requested.connect(self.open_compare)
@@ -277,11 +338,14 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         spec = self.controls.data_spec()
         last = self.session.last_checkpoint
-        resume = last if last is not None and last.model_config == mc and (self._data is not None or last.data_spec == spec) else None
+        same_run = last is not None and last.model_config == mc and last.train_config.gan_loss == tc.gan_loss
+        resume = last if same_run and (self._data is not None or last.data_spec == spec) else None
         if resume is None:
             self.session.forget_last()
             self._clear_views()
         self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
+        if self.autosave is not None:
+            self._autosave_timer.start()
 
     def toggle_pause(self) -> None:
         if self.session.state == PAUSED:
@@ -316,6 +380,23 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.set_status(f"{kind.upper()} selected: press Train to start")
 
+    def go_to(self, z: np.ndarray) -> None:
+        """Show latent point z: the canvas decodes it and the plane marks it."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if not self.decoder.ready or z.shape[0] != self.decoder.latent_dim:
+            return
+        self._set_picked(z)
+        self.scatter.set_marker(z)
+        self._hovered = -1
+        self.refresh_canvas()
+
+    def centre_on(self, z: np.ndarray) -> None:
+        """Show z; for a GAN, lay the noise plane through it first (as clicking a grid sample does)."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if self._kind == "gan" and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+        self.go_to(z)
+
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""
         self._noise_seed += 1
@@ -326,7 +407,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         if not path.suffix:
             path = path.with_suffix(".safetensors")
-        self.session.save(str(path))
+        self.session.save(str(path), extra=self.tools_host.extras())
 
     def open_checkpoint(self, path: str | Path) -> bool:
         """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
@@ -345,6 +426,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
+        self.tools_host.load_extras(checkpoint.extra)
+        if self.autosave is not None and self.autosave.owns(path):
+            self._autosave_path = Path(path)  # a reopened autosave goes on in its own file
+            self._autosaved = (checkpoint.step, self.tools_host.extras())
         self._step = checkpoint.step
         self.step_field.setText(f"step {checkpoint.step:,}")
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
@@ -417,6 +502,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- session signals ------------------------------------------------------------------------------
     def _on_started(self, info: RunInfo) -> None:
         self._info = info
+        self.tools_host.set_run_info(info)
         self.controls.set_run_info(
             f"{self._data_label(info.data_name)}: {info.n_train:,} train · {info.n_test:,} held out · "
             f"{len(info.class_names)} classes"
@@ -440,6 +526,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_progress(self, batch: StepBatch) -> None:
         self._last_batch = batch
         self._pending_batches.append(batch)
+        self.alarm_banner.set_alarms(batch.alarms)
         if not self._plot_timer.isActive():
             self._plot_timer.start()
         self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
@@ -448,6 +535,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._kind != "vae":
             return
         self.scatter.set_points(snapshot.z, snapshot.labels, snapshot.class_names)
+        self.tools_host.set_latents(snapshot)
         if snapshot.z.shape[1] > 2:  # the PCA plane moved: the grid lies on it
             self.refresh_grid()
 
@@ -466,8 +554,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._picked is None or self._picked.shape[0] != snapshot.model_config.latent_dim:
             plane = self._plane()
             if plane is not None:
-                self._picked = plane.to_latent([0.0, 0.0])[0]
+                self._set_picked(plane.to_latent([0.0, 0.0])[0])
                 self.scatter.set_marker(self._picked)
+        self.tools_host.notify_model()
         self.refresh_grid()
         self.refresh_canvas()
 
@@ -478,6 +567,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_status(f"held-out negative ELBO {m['neg_elbo']:.1f} nats/image at step {report.step:,} (epoch {report.epoch:.1f})")
         elif "d_real" in m:
             self.set_status(f"held-out D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f} at step {report.step:,}")
+        elif "critic_real" in m:
+            self.set_status(f"held-out critic(x) {m['critic_real']:.2f}, critic(G(z)) {m['critic_fake']:.2f} at step {report.step:,}")
 
     def _on_diverged(self, message: str) -> None:
         self.show_error(
@@ -491,7 +582,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_saved(self, path: str) -> None:
         self.saved_paths.append(path)
-        self.set_status(f"saved checkpoint {path}")
+        if self._autosave_path is not None and path == str(self._autosave_path):
+            self.set_status(f"autosaved the run to {path}")
+            self.autosave.prune()
+        else:
+            self.set_status(f"saved checkpoint {path}")
 
     def _on_ended(self, end: RunEnd) -> None:
         if end.reason == "stopped":
@@ -520,7 +615,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- widgets' signals ---------------------------------------------------------------------------
     def _on_latent_picked(self, z: np.ndarray) -> None:
-        self._picked = np.asarray(z, dtype=np.float64)
+        self._set_picked(z)
         self._hovered = -1
         self.refresh_canvas()
 
@@ -540,16 +635,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._kind == "gan":
             z = self.noise_batch(self.grid.grid_size**2)[index]
             self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
-            self._picked = z.astype(np.float64)
+            self._set_picked(z)
             self.scatter.set_marker(self._picked)
             self.set_status(f"noise plane centred on sample {index + 1}: drag in the plane to explore around it")
         else:
             plane = self._plane()
             if plane is None:
                 return
-            self._picked = plane_grid(plane, self.grid.grid_size)[index]
+            self._set_picked(plane_grid(plane, self.grid.grid_size)[index])
             self.scatter.set_marker(self._picked)
         self.refresh_canvas()
+
+    def _set_picked(self, z: np.ndarray) -> None:
+        self._picked = np.asarray(z, dtype=np.float64)
+        self.tools_host.set_picked(self._picked)
 
     # -- drawing ------------------------------------------------------------------------------------
     def flush_plot(self) -> None:
@@ -627,6 +726,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_batches = []
         self._plot_timer.stop()
         self.loss_plot.clear()
+        self.alarm_banner.clear()
         self.scatter.clear()
         self.canvas.clear()
         self.grid.clear()
@@ -639,10 +739,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._hovered = -1
         self._step = 0
         self._noise_bank = None
+        self._autosave_path = None
+        self._autosaved = None
         self.controls.set_run_info("")
+        self.tools_host.reset()
         self._reset_status_fields()
 
     def _show_kind_views(self, kind: str) -> None:
+        self.tools_host.set_kind(kind)
         self.loss_plot.set_model(kind)
         self.scatter.set_mode(kind)
         gan = kind == "gan"
@@ -677,6 +781,61 @@ class MainWindow(QtWidgets.QMainWindow):
             "and explore its latent space.",
         )
 
+    # -- autosave ------------------------------------------------------------------------------------
+    def autosave_now(self) -> None:
+        """Keep the current run in its autosave file (the worker writes it between two steps)."""
+        if self.autosave is None or self._step == 0 or not self._autosave_due():
+            return
+        try:
+            path = self._autosave_path or self.autosave.new_path(self._kind)
+        except LatentlabError as exc:
+            self._autosave_timer.stop()
+            self.show_error(f"autosave is off for this session: {exc}")
+            return
+        self._autosave_path = path
+        self._autosaved = (self._step, self.tools_host.extras())
+        self.session.save(str(path), extra=self._autosaved[1])
+
+    def _autosave_due(self) -> bool:
+        return self._autosaved is None or self._autosaved != (self._step, self.tools_host.extras())
+
+    def _autosave_on_close(self) -> None:
+        """The last word: write the run that just ended (the worker is gone, so this thread writes)."""
+        checkpoint = self.session.last_checkpoint
+        if self.autosave is None or checkpoint is None or checkpoint.step == 0:
+            return
+        self._step = checkpoint.step
+        if not self._autosave_due():
+            return
+        try:
+            path = self._autosave_path or self.autosave.new_path(checkpoint.model_config.kind)
+            save_checkpoint(path, replace(checkpoint, extra=self.tools_host.extras()))
+            self.autosave.prune()
+        except LatentlabError as exc:  # the window is closing: a dialog could not be read any more
+            print(f"latentlab: could not autosave the run: {exc}", file=sys.stderr, flush=True)
+
+    def offer_autosave(self) -> QtWidgets.QMessageBox | None:
+        """Offer to reopen the newest autosaved run (a non-blocking question); None when there is none."""
+        if self.autosave is None:
+            return None
+        run = self.autosave.latest()
+        if run is None or (self._autosave_path is not None and run.path == self._autosave_path):
+            return None
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            "latentlab",
+            f"Reopen the last run?\n\nlatentlab autosaved {run.describe()}.",
+            parent=self,
+        )
+        box.setInformativeText(f"It is kept in {run.path}")
+        reopen = box.addButton("Reopen", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reopen)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: button is reopen and self.open_checkpoint(run.path))
+        box.open()
+        return box
+
     # -- lifetime -------------------------------------------------------------------------------------
     def shutdown_helpers(self) -> None:
         """Join the meters' and the compare view's threads: none may outlive the interpreter inside torch."""
@@ -686,6 +845,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
+        self._autosave_timer.stop()
+        self.tools_host.notify_closing()
         self.session.shutdown()
+        self._autosave_on_close()
         self.shutdown_helpers()
         super().closeEvent(event)

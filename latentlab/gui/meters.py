@@ -51,7 +51,9 @@ class MetersService(QObject):
             self._run_id += 1
             self._data, self._seed, self._latest = data, seed, None
             self._started_at = time.monotonic()
-        self._ensure_thread()
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._loop, name="latentlab-meters", daemon=True)
+                self._thread.start()
         self._wake.set()
 
     def offer(self, snapshot) -> None:
@@ -63,65 +65,70 @@ class MetersService(QObject):
         self._wake.set()
 
     def clear(self) -> None:
+        """Forget the run; the thread ends (a new run starts a new one), abandoning a judge in training."""
         with self._lock:
             self._run_id += 1
             self._data, self._latest = None, None
+        self._wake.set()
 
     def shutdown(self, timeout: float = 60.0) -> None:
         """Stop the thread and wait for it: training the judge stops within a step, a measurement in progress
         (a second or two) finishes first. The thread must not outlive the interpreter inside torch. Idempotent."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._thread is not None and self._thread.is_alive()
 
     # -- the thread ---------------------------------------------------------------------------------
-    def _ensure_thread(self) -> None:
-        if self._thread is None and not self._stop.is_set():
-            self._thread = threading.Thread(target=self._loop, name="latentlab-meters", daemon=True)
-            self._thread.start()
-
     def _loop(self) -> None:
+        """Lives while there is a run to measure: it ends when the run is cleared or the service shut down."""
         reference: tuple[int, Reference] | None = None
         last, cost = 0.0, 0.0
-        while not self._stop.is_set():
+        while True:
             self._wake.wait(timeout=1.0)
             self._wake.clear()
             with self._lock:
+                if self._data is None or self._stop.is_set():
+                    self._thread = None
+                    return
                 run_id, data, seed, latest = self._run_id, self._data, self._seed, self._latest
                 started_at = self._started_at
-            if data is None or self._stop.is_set():
-                continue
             # Leave a starting run its first seconds: training the judge then would slow them most visibly.
             if reference is None or reference[0] != run_id:
                 early = started_at + self.min_interval - time.monotonic()
                 if early > 0:
-                    self._stop.wait(early)
+                    self._wake.wait(early)  # or until something changes; then look again
                     self._wake.set()
                     continue
             try:
                 if reference is None or reference[0] != run_id:
                     reference = None
                     self.status.emit("preparing the quality meters (the judge trains once per dataset)…")
-                    prepared = prepare_reference(data, self.samples, seed, progress=self.status.emit, should_stop=self._stop.is_set)
+                    prepared = prepare_reference(
+                        data, self.samples, seed, progress=self.status.emit,
+                        should_stop=lambda: self._stop.is_set() or self._run_id != run_id,
+                    )
                     reference = (run_id, prepared)
-                    if reference[1].judge is None:
-                        self.status.emit(f"class-based meters n/a: {reference[1].note}")
+                    if prepared.judge is None:
+                        self.status.emit(f"class-based meters n/a: {prepared.note}")
                     else:
                         self.status.emit("")
                 if latest is None or latest[0] != run_id:
                     continue
-                gap = max(self.min_interval, cost / SHARE)
-                wait = last + gap - time.monotonic()
+                wait = last + max(self.min_interval, cost / SHARE) - time.monotonic()
                 if wait > 0:
-                    self._stop.wait(wait)  # then measure whatever is newest by then
-                    with self._lock:
-                        latest = self._latest
-                    if latest is None or latest[0] != run_id or self._stop.is_set():
-                        continue
+                    self._wake.wait(wait)  # or until new weights, a clear or a stop; then look again
+                    self._wake.set()
+                    continue
                 start = time.monotonic()
-                snapshot = latest[1]
-                meters = self._measure(snapshot, reference[1], seed)
+                meters = self._measure(latest[1], reference[1], seed)
                 last, cost = time.monotonic(), time.monotonic() - start
                 with self._lock:
                     current = self._run_id == run_id
@@ -130,7 +137,7 @@ class MetersService(QObject):
                 if current:
                     self.measured.emit(meters)
             except Cancelled:
-                return
+                continue  # the run changed or the service is stopping: the loop's top decides which
             except Exception as exc:  # a LatentlabError, or a bug: say it in the panel, never kill the window
                 what = str(exc) if isinstance(exc, LatentlabError) else f"{type(exc).__name__}: {exc}"
                 self.status.emit(f"quality meters unavailable: {what}")

@@ -10,6 +10,7 @@ terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApp
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -169,17 +170,18 @@ class TrainingSession(QObject):
                 pass
         self._reap()
 
-    def save(self, path: str) -> None:
-        """Write a checkpoint: by the worker between two steps while a run is live, else from the last run."""
+    def save(self, path: str, extra: dict | None = None) -> None:
+        """Write a checkpoint: by the worker between two steps while a run is live, else from the last run.
+        `extra` (JSON data: bookmarks, latent directions) is saved with it."""
         if self._worker is not None and self._started:
-            self._worker.request_save(path)
+            self._worker.request_save(path, extra)
             return
         checkpoint = self.last_checkpoint
         if checkpoint is None:
             self.save_failed.emit("nothing to save yet: train a model (or open a checkpoint) first")
             return
         try:
-            save_checkpoint(path, checkpoint)
+            save_checkpoint(path, replace(checkpoint, extra=dict(extra or {})))
         except (LatentlabError, OSError) as exc:
             self.save_failed.emit(f"could not save {path}: {exc}")
         else:

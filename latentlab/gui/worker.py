@@ -25,9 +25,10 @@ from latentlab.core.checkpoint import Checkpoint, checkpoint_from_trainer, save_
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet, load_data
 from latentlab.core.errors import LatentlabError
+from latentlab.core.gan_alarms import Alarm, GanWatch
 from latentlab.core.history import History
 from latentlab.core.latent import encode_means
-from latentlab.core.training import StepReport, Trainer, TrainingDiverged, make_trainer
+from latentlab.core.training import GANTrainer, StepReport, Trainer, TrainingDiverged, make_trainer
 
 LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
 HELDOUT_PREFIX = "heldout_"  # history names of held-out evaluations (what LossPlot.set_history expects)
@@ -68,6 +69,7 @@ class StepBatch:
     epoch: float
     images_per_s: float
     device: str
+    alarms: tuple[Alarm, ...] = ()  # GAN failure alarms active at `step` (core/gan_alarms.py)
 
     @property
     def latest(self) -> dict[str, float]:
@@ -195,10 +197,11 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._wake = threading.Event()  # set whenever a flag changes or a request arrives
         self._pause_requested = start_paused
-        self._saves: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._saves: queue.SimpleQueue[tuple[str, dict]] = queue.SimpleQueue()
         self.trainer: Trainer | None = None  # touched only by the worker thread
         self.result: RunEnd | None = None
         self._snapshot_step = -1
+        self._watch: GanWatch | None = None  # the GAN failure detector, built with the trainer
 
     # -- thread-safe controls (called from the GUI thread) ----------------------------------------
     def pause(self) -> None:
@@ -213,8 +216,9 @@ class TrainingWorker(QObject):
         self._stop.set()
         self._wake.set()
 
-    def request_save(self, path: str) -> None:
-        self._saves.put(str(path))
+    def request_save(self, path: str, extra: dict | None = None) -> None:
+        """Save between two steps; `extra` (JSON data such as bookmarks) travels in the checkpoint."""
+        self._saves.put((str(path), dict(extra or {})))
         self._wake.set()
 
     @property
@@ -324,6 +328,7 @@ class TrainingWorker(QObject):
         self._last_report: StepReport | None = None
         self._heldout: dict[str, float] = {}
         self._snapshot(trainer)  # the untrained (or resumed) model, before any step
+        self._watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         now = time.monotonic()
         last_progress = 0.0
         latents = _Periodic(iv.latents, iv.share, now)
@@ -352,6 +357,8 @@ class TrainingWorker(QObject):
                 self._evaluate(trainer)
                 return "finished"
             self._record(report)
+            if self._watch is not None:
+                self._watch.after_step(report.step, report.metrics)
             now = time.monotonic()
             if now - last_progress >= iv.progress:
                 self._flush(trainer)
@@ -403,6 +410,7 @@ class TrainingWorker(QObject):
                 epoch=report.epoch,
                 images_per_s=report.images_per_s,
                 device=str(trainer.device),
+                alarms=tuple(self._watch.active.values()) if self._watch is not None else (),
             )
         )
 
@@ -432,7 +440,7 @@ class TrainingWorker(QObject):
         self.heldout.emit(HeldOutReport(trainer.step, trainer.epoch, dict(self._heldout)))
 
     # -- checkpoints --------------------------------------------------------------------------------
-    def _pending_saves(self) -> Iterator[str]:
+    def _pending_saves(self) -> Iterator[tuple[str, dict]]:
         while True:
             try:
                 yield self._saves.get_nowait()
@@ -440,16 +448,16 @@ class TrainingWorker(QObject):
                 return
 
     def _handle_saves(self, trainer: Trainer) -> None:
-        for path in self._pending_saves():
+        for path, extra in self._pending_saves():
             try:
-                save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout))
+                save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout, extra))
             except (LatentlabError, OSError) as exc:
                 self.save_failed.emit(f"could not save {path}: {exc}")
             else:
                 self.saved.emit(path)
 
     def _fail_pending_saves(self, why: str) -> None:
-        for path in self._pending_saves():
+        for path, _extra in self._pending_saves():
             self.save_failed.emit(f"could not save {path}: {why}")
 
     def _final_checkpoint(self, trainer: Trainer | None) -> Checkpoint | None:

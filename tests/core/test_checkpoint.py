@@ -1,4 +1,3 @@
-import json
 import pickle
 import struct
 from itertools import islice
@@ -12,6 +11,7 @@ from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import CheckpointError
 from latentlab.core.models import build_model
 from latentlab.core.training import make_trainer
+from bad_inputs import edit_metadata
 
 
 @pytest.fixture
@@ -110,17 +110,6 @@ def test_foreign_safetensors_and_junk_are_refused(tmp_path):
         load_checkpoint(zeros)
     with pytest.raises(CheckpointError, match="no such file"):
         load_checkpoint(tmp_path / "missing.safetensors")
-
-
-def edit_metadata(path, change):
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    meta = json.loads(header["__metadata__"]["latentlab"])
-    change(meta)
-    header["__metadata__"]["latentlab"] = json.dumps(meta)
-    new_header = json.dumps(header).encode()
-    path.write_bytes(struct.pack("<Q", len(new_header)) + new_header + raw[8 + n :])
 
 
 def test_newer_format_is_refused_with_upgrade_advice(tmp_path, trained):

@@ -9,6 +9,7 @@ import pytest
 
 from latentlab.core.data import builtin, load_data
 from latentlab.core.data.split import held_out_split
+from latentlab.core.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,8 @@ def test_held_out_split_is_seeded_disjoint_and_ten_percent():
     assert np.array_equal(train, again_train) and np.array_equal(held_out, again_held_out)
     assert not np.array_equal(held_out, held_out_split(10_000, seed=4)[1])
     assert [len(part) for part in held_out_split(2, seed=0)] == [1, 1]
-    assert [len(part) for part in held_out_split(1, seed=0)] == [1, 0]
+    with pytest.raises(DataError, match="need at least 2"):
+        held_out_split(1, seed=0)
 
 
 def _fail(*args, **kwargs):

@@ -96,6 +96,7 @@ def test_progress_is_reported_while_reading(tmp_path):
 
 def test_long_lists_of_unreadable_files_are_shortened(tmp_path):
     save(gray(255), tmp_path / "ok.png")
+    save(gray(200), tmp_path / "ok2.png")
     for i in range(8):
         (tmp_path / f"junk{i}.png").write_text("junk")
     (warning,) = load_data(str(tmp_path), image_size=8).warnings
@@ -171,6 +172,7 @@ def test_decompression_bombs_are_refused(tmp_path, monkeypatch):
     bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(1000))) + chunk(b"IEND", b"")
     (tmp_path / "bomb.png").write_bytes(bomb)
     save(gray(255), tmp_path / "fine.png")
+    save(gray(200), tmp_path / "fine2.png")
     (warning,) = load_data(str(tmp_path), image_size=8).warnings
     assert "bomb.png (too large" in warning and "decompression bomb" in warning
 
@@ -181,6 +183,7 @@ def test_decompression_bombs_are_refused(tmp_path, monkeypatch):
 
 def test_permission_denied_is_a_skipped_file(tmp_path, monkeypatch):
     save(gray(255), tmp_path / "fine.png")
+    save(gray(200), tmp_path / "fine2.png")
     locked = save(gray(255), tmp_path / "locked.png")
     real_open = Image.open
 
@@ -197,6 +200,7 @@ def test_permission_denied_is_a_skipped_file(tmp_path, monkeypatch):
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_real_unreadable_permissions(tmp_path):
     save(gray(255), tmp_path / "fine.png")
+    save(gray(200), tmp_path / "fine2.png")
     save(gray(255), tmp_path / "locked.png").chmod(0)
     save(gray(255), tmp_path / "private" / "a.png").parent.chmod(0)
     try:
@@ -208,9 +212,10 @@ def test_real_unreadable_permissions(tmp_path):
 
 def test_symlink_loops_are_not_followed(tmp_path):
     save(gray(255), tmp_path / "shapes" / "a.png")
+    save(gray(200), tmp_path / "shapes" / "b.png")
     (tmp_path / "shapes" / "loop").symlink_to(tmp_path, target_is_directory=True)
     loaded = load_data(str(tmp_path), image_size=8)
-    assert len(loaded.train_images) + len(loaded.test_images) == 1
+    assert len(loaded.train_images) + len(loaded.test_images) == 2
 
 
 def test_empty_folder_is_an_error_that_says_what_to_do(tmp_path):
@@ -219,6 +224,12 @@ def test_empty_folder_is_an_error_that_says_what_to_do(tmp_path):
     message = str(caught.value)
     assert message.startswith(f"{tmp_path}: no image files (.png, .jpg")
     assert message.endswith("put images in it, or in one sub-folder per class")
+
+
+def test_a_single_readable_image_is_not_enough_to_train_and_hold_out(tmp_path):
+    save(gray(255), tmp_path / "only.png")
+    with pytest.raises(DataError, match="only 1 readable image: need at least 2"):
+        load_data(str(tmp_path), image_size=8)
 
 
 def test_folder_of_non_images_is_an_error(tmp_path):

@@ -5,3 +5,36 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if not os.environ["QT_QPA_PLATFORM"]:  # set but empty counts as unset
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tiny_set):
+    """The whole window on a tiny data set, with fast snapshots; every thread is gone afterwards."""
+    from gui_lab import FAST
+    from latentlab.gui.main_window import MainWindow
+
+    win = MainWindow(data=tiny_set, intervals=FAST)
+    win.show_dialogs = False
+    win.controls.batch_size.setValue(32)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.session.shutdown()
+    assert win.session.threads_alive() == 0
+
+
+@pytest.fixture(scope="session")
+def child_env(tmp_path_factory) -> dict[str, str]:
+    """Environment of a child latentlab process: its own cache, offscreen Qt, this checkout first on the path."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ)
+    cache = tmp_path_factory.mktemp("latentlab-cache")
+    env.update(LATENTLAB_CACHE_DIR=str(cache), LATENTLAB_DATA_DIR=str(cache / "datasets"), QT_QPA_PLATFORM="offscreen")
+    env["LATENTLAB_AUTOSAVE_DIR"] = str(cache / "autosave")
+    env["PYTHONPATH"] = str(repo) + os.pathsep + env.get("PYTHONPATH", "")
+    return env

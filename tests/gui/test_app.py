@@ -18,31 +18,10 @@ from PySide6 import QtCore
 from latentlab.core.data import ImageSet
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.session import IDLE, PAUSED, RUNNING
-from latentlab.gui.worker import Intervals
+from gui_lab import FAST, WAIT_MS, assert_clean, run_child, train_until
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
-# Fast snapshots so a test sees every kind of update within a second or so.
-FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.25)
 REPO = Path(__file__).resolve().parents[2]
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def window(qtbot, tiny_set: ImageSet):
-    win = MainWindow(data=tiny_set, intervals=FAST)
-    win.show_dialogs = False
-    win.controls.batch_size.setValue(32)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.session.shutdown()
-    assert win.session.threads_alive() == 0
-
-
-def train_until(qtbot, win: MainWindow, steps: int = 5) -> None:
-    win.train()
-    qtbot.waitUntil(lambda: win.step >= steps and win.decoder.ready, timeout=WAIT_MS)
 
 
 def lengths(win: MainWindow) -> dict[str, int]:
@@ -250,26 +229,6 @@ def test_export_grid_png(qtbot, window, tmp_path):
 
 
 # -- the process: closing, screenshots, no display ------------------------------------------------
-@pytest.fixture(scope="module")
-def child_env(tmp_path_factory) -> dict[str, str]:
-    env = dict(os.environ)
-    cache = tmp_path_factory.mktemp("latentlab-cache")
-    env.update(LATENTLAB_CACHE_DIR=str(cache), LATENTLAB_DATA_DIR=str(cache / "datasets"), QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def run_child(code: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def assert_clean(stderr: str) -> None:
-    for bad in ("QThread", "Destroyed", "Traceback", "Fatal", "QObject", "Warning", "warning"):
-        assert bad not in stderr, stderr
-
-
 def test_closing_the_window_while_training_exits_cleanly(child_env):
     result = run_child(
         """
@@ -332,7 +291,7 @@ def test_screenshot_errors_exit_1_with_one_line(child_env, tmp_path):
 
 def test_no_display_runs_offscreen_and_saves_a_picture(child_env, tmp_path):
     env = {k: v for k, v in child_env.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    result = run_child("from latentlab.gui.app import run_app; raise SystemExit(run_app(after=3))", env, cwd=tmp_path)
+    result = run_child("from latentlab.gui.app import run_app; raise SystemExit(run_app(after=6))", env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0].startswith("latentlab: no display found; running the session offscreen")

@@ -30,6 +30,8 @@ def test_the_panel_shows_vae_meters_and_says_why_class_meters_are_missing(qtbot,
     assert panel.values["inactive"].text() == "1 of 3" and panel.values["inactive"].isVisible()
     assert "step 120" in panel.caption.text() and "1,000 samples" in panel.caption.text()
     panel.grab().save(str(tmp_path / "panel.png"))
+    panel.show_meters(QualityMeters("gan", 5, 1000, 900.0, 0.1, 0.9, tuple("abcdefghi"), 0.99))
+    assert panel.values["coverage"].text() == "10% (9 classes missing)"
     panel.show_meters(QualityMeters("gan", 5, 1000, None, None, None, note="folder has 1 labelled class"))
     assert panel.values["fd"].text() == "n/a" and not panel.values["inactive"].isVisible()
     assert "folder has 1 labelled class" in panel.caption.text()
@@ -49,10 +51,12 @@ def test_training_fills_the_meters_panel_without_blocking_the_window(qtbot, tiny
         assert float(win.meters_panel.values["fd"].text()) > 0
         assert win.meters_panel.values["coverage"].text().endswith("%") or "(no" in win.meters_panel.values["coverage"].text()
         assert "step" in win.meters_panel.caption.text()
+        win.reset()  # a cleared run ends the meters' thread: none is left behind
+        qtbot.waitUntil(lambda: not win.meters.running, timeout=WAIT_MS)
     finally:
         win.close()
     assert win.session.threads_alive() == 0
-    assert not win.meters._thread.is_alive()
+    assert not win.meters.running
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def read_image_folder(
             "put images in it, or in one sub-folder per class"
         )
     if progress:
-        progress(f"reading {len(files):,} images in {folder}...")
+        progress(f"reading {len(files):,} image{'s' if len(files) != 1 else ''} in {folder}...")
     pixels, names = [], []
     for done, (path, class_name) in enumerate(files, start=1):
         try:

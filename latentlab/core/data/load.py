@@ -64,7 +64,7 @@ def load_data(
     path = Path(spec).expanduser()
     if spec.strip() and path.is_dir():
         found = read_image_folder(path, channels=channels, image_size=image_size, progress=progress)
-        train, held_out = held_out_split(len(found.labels), seed)
+        train, held_out = held_out_split(len(found.labels), seed, spec)
         return ImageSet(
             name=spec,
             train_images=found.images[train],
@@ -85,7 +85,7 @@ def _gray_with_split(
 ) -> ImageSet:
     """An ImageSet from gray images [N, H, W] with a seeded held-out split."""
     images = with_channels(resize_gray(images, image_size), channels)
-    train, held_out = held_out_split(len(labels), seed)
+    train, held_out = held_out_split(len(labels), seed, name)
     return ImageSet(
         name=name,
         train_images=images[train],

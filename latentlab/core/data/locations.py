@@ -18,3 +18,9 @@ def default_data_dir() -> Path:
     """Where named datasets (mnist, ...) are looked for and downloaded: $LATENTLAB_DATA_DIR, else <cache>/datasets."""
     override = os.environ.get("LATENTLAB_DATA_DIR")
     return Path(override).expanduser() if override else cache_dir() / "datasets"
+
+
+def autosave_dir() -> Path:
+    """Where the window autosaves its runs: $LATENTLAB_AUTOSAVE_DIR, else <user data dir>/autosave."""
+    override = os.environ.get("LATENTLAB_AUTOSAVE_DIR")
+    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("latentlab")) / "autosave"

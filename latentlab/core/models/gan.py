@@ -1,7 +1,9 @@
 """Generative adversarial network (Goodfellow et al., 2014), DCGAN-style (Radford et al., 2016).
 
 The generator G maps noise z ~ N(0, I) to an image; the discriminator D maps an image to the logit of
-"real". They are trained adversarially: D learns to tell real from fake, G learns to fool D. There is
+"real" (or, for the hinge and Wasserstein objectives, a critic score; see gan_losses.py). With
+`spectral_norm`, every layer of D is divided by its largest singular value (Miyato et al., 2018), which
+bounds how fast D can change and keeps its gradients useful to G. They are trained adversarially: D learns to tell real from fake, G learns to fool D. There is
 no encoder and no likelihood. G works in [-1, 1] (tanh); `decode` returns images in [0, 1].
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from latentlab.core.config import ModelConfig
 from latentlab.core.models.layers import ConvDecoder, ConvEncoder, mlp
@@ -44,6 +47,10 @@ class Discriminator(nn.Module):
             features = ConvEncoder(config, activation=_leaky)
             width = features.out_features
         self.net = nn.Sequential(features, nn.Linear(width, 1))
+        if config.spectral_norm:
+            for module in list(self.net.modules()):
+                if isinstance(module, (nn.Linear, nn.Conv2d)):
+                    spectral_norm(module)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Images in [-1, 1] -> one real-vs-fake logit per image."""

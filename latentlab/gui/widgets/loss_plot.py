@@ -21,9 +21,12 @@ from latentlab.gui.widgets import style
 VAE_SERIES = (("neg_elbo", "negative ELBO"), ("recon", "reconstruction"), ("kl", "KL"))
 GAN_LOSSES = (("d_loss", "D loss"), ("g_loss", "G loss"))
 GAN_OUTPUTS = (("d_real", "D(x)"), ("d_fake", "D(G(z))"))
+# Hinge and WGAN-GP train D as a critic: its raw scores are shown on their own axis, not as probabilities.
+GAN_CRITIC = (("critic_real", "critic(x)"), ("critic_fake", "critic(G(z))"))
 HELDOUT = {
     "vae": (("neg_elbo", "held-out negative ELBO"),),
     "gan": (("d_real", "held-out D(x)"), ("d_fake", "held-out D(G(z))")),
+    "critic": (("critic_real", "held-out critic(x)"), ("critic_fake", "held-out critic(G(z))")),
 }
 HELDOUT_PREFIX = "heldout_"
 MIN_REDRAW_INTERVAL_S = 1.0 / 30.0
@@ -129,6 +132,7 @@ class LossPlot(QtWidgets.QWidget):
         self._history = History(capacity)
         self._heldout = History(512)
         self._kind = ""
+        self._critic = False  # a GAN whose D is a critic (hinge, WGAN-GP): found from the metric names
         self._placed: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self._latest: dict[str, float] = {}
         self._latest_step: float | None = None
@@ -146,15 +150,9 @@ class LossPlot(QtWidgets.QWidget):
             plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.setMenuEnabled(True)
         self._lower.setXLink(self._main)
-        self._lower.setYRange(0.0, 1.0, padding=0.1)
-        self._lower.setLimits(yMin=-0.2, yMax=1.2)
-        self._lower.enableAutoRange(axis="y", enable=False)
-        self._lower.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-        self._lower_view.setToolTip(
-            "mean D(x) on real images and D(G(z)) on samples; at 0.5 the discriminator cannot tell them apart"
-        )
-        half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DotLine))
-        self._lower.addItem(half, ignoreBounds=True)
+        self._half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self._lower.addItem(self._half, ignoreBounds=True)
+        self._set_lower_axis(False)
         self._main.getViewBox().sigRangeChangedManually.connect(self._stop_fitting_y)
         # One legend, on the main plot, for every series (the GAN's lower plot is too short for its own).
         self._legend = style.add_legend(self._main)
@@ -162,7 +160,7 @@ class LossPlot(QtWidgets.QWidget):
         # Items are made once per kind and moved in and out of the plots by set_model.
         self._series = {
             "vae": [_Series(k, n) for k, n in VAE_SERIES],
-            "gan": [_Series(k, n) for k, n in GAN_LOSSES + GAN_OUTPUTS],
+            "gan": [_Series(k, n) for k, n in GAN_LOSSES + GAN_OUTPUTS + GAN_CRITIC],
         }
         self._heldout_series = {kind: [_HeldOut(k, n) for k, n in pairs] for kind, pairs in HELDOUT.items()}
 
@@ -225,6 +223,9 @@ class LossPlot(QtWidgets.QWidget):
             raise ValueError(f"unknown model kind {kind!r}: use 'vae' or 'gan'")
         if kind == self._kind:
             return
+        self._place(kind)
+
+    def _place(self, kind: str) -> None:
         for plot, item in self._placed:
             plot.removeItem(item)
         self._placed = []
@@ -236,19 +237,20 @@ class LossPlot(QtWidgets.QWidget):
             self._lower_view.hide()
             main_series, lower_series = self._series["vae"], []
         else:
-            self._main.setTitle(
-                "adversarial losses (binary cross-entropy)", color=style.FOREGROUND, size=style.TITLE_SIZE
-            )
-            style.axis_label(self._main, "left", "loss (nats)")
+            critic = self._critic
+            title = "adversarial losses (critic and generator)" if critic else "adversarial losses (binary cross-entropy)"
+            self._main.setTitle(title, color=style.FOREGROUND, size=style.TITLE_SIZE)
+            style.axis_label(self._main, "left", "loss" if critic else "loss (nats)")
             self._main.showLabel("bottom", False)
-            style.axis_label(self._lower, "left", "D output")
+            style.axis_label(self._lower, "left", "critic score" if critic else "D output")
             style.axis_label(self._lower, "bottom", "step")
             self._lower_view.show()
-            main_series, lower_series = self._series["gan"][:2], self._series["gan"][2:]
+            self._set_lower_axis(critic)
+            main_series, lower_series = self._series["gan"][:2], self._series["gan"][4:] if critic else self._series["gan"][2:4]
         held_plot = self._main if kind == "vae" else self._lower
         placed = [(self._main, item) for series in main_series for item in series.items]
         placed += [(self._lower, item) for series in lower_series for item in series.items]
-        placed += [(held_plot, held.line) for held in self._heldout_series[kind]]
+        placed += [(held_plot, held.line) for held in self._shown_heldout()]
         for plot, item in placed:
             plot.addItem(item)
         self._placed = placed
@@ -267,6 +269,7 @@ class LossPlot(QtWidgets.QWidget):
         columns = {name: values for name, values in columns.items() if len(values) == len(steps)}
         if len(steps) == 0 or not columns:
             return
+        self._follow_outputs(columns)
         names = list(columns)
         table = np.stack([columns[name] for name in names], axis=1)
         add = self._history.add
@@ -280,6 +283,7 @@ class LossPlot(QtWidgets.QWidget):
     def add_heldout(self, step: float, metrics: Mapping[str, float]) -> None:
         """One held-out evaluation (VAE: neg_elbo; GAN: d_real, d_fake) drawn as symbols."""
         known = {key for pairs in HELDOUT.values() for key, _ in pairs}
+        self._follow_outputs(metrics)
         values = {name: float(value) for name, value in metrics.items() if name in known}
         if values:
             self._heldout.add(float(step), values)
@@ -297,6 +301,7 @@ class LossPlot(QtWidgets.QWidget):
         self._heldout = History.from_dict(held, 512)
         self._latest = {}
         self._latest_step = None
+        self._follow_outputs(dict.fromkeys(self._history.names()))
         for name in self._history.names():
             steps, values = self._history.series(name)
             if len(values):
@@ -327,8 +332,8 @@ class LossPlot(QtWidgets.QWidget):
     def series_lengths(self) -> dict[str, int]:
         """Points handed to each curve on screen, by metric name (held-out ones as "heldout_<metric>")."""
         self._flush()
-        lengths = {series.key: len(series) for series in self._series[self._kind]}
-        lengths.update({HELDOUT_PREFIX + held.key: len(held) for held in self._heldout_series[self._kind]})
+        lengths = {series.key: len(series) for series in self._shown_series()}
+        lengths.update({HELDOUT_PREFIX + held.key: len(held) for held in self._shown_heldout()})
         return lengths
 
     def legend_names(self) -> list[str]:
@@ -339,15 +344,55 @@ class LossPlot(QtWidgets.QWidget):
     def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values) of the drawn (smoothed) curve of a metric, for tests and export."""
         self._flush()
-        for series in self._series[self._kind]:
+        for series in self._shown_series():
             if series.key == key:
                 x, y = series.line.getOriginalDataset()
                 return (np.empty(0), np.empty(0)) if x is None else (x, y)
-        for held in self._heldout_series[self._kind]:
+        for held in self._shown_heldout():
             if HELDOUT_PREFIX + held.key == key:
                 x, y = held.line.getOriginalDataset()
                 return (np.empty(0), np.empty(0)) if x is None else (x, y)
         raise KeyError(key)
+
+    # -- which D outputs are shown ------------------------------------------------------------------
+    def _shown_series(self) -> list[_Series]:
+        if self._kind == "vae":
+            return self._series["vae"]
+        gan = self._series["gan"]
+        return gan[:2] + (gan[4:] if self._critic else gan[2:4])
+
+    def _shown_heldout(self) -> list[_HeldOut]:
+        return self._heldout_series["critic" if self._kind == "gan" and self._critic else self._kind]
+
+    def _follow_outputs(self, names) -> None:
+        """Critic scores (hinge, WGAN-GP) or D's probabilities (non-saturating): show what the run reports."""
+        critic = any(name.startswith("critic_") or name.startswith(HELDOUT_PREFIX + "critic_") for name in names)
+        probabilities = any(name in ("d_real", "d_fake") or name in (HELDOUT_PREFIX + "d_real",) for name in names)
+        if critic == self._critic or not (critic or probabilities):
+            return
+        self._critic = critic
+        if self._kind == "gan":
+            self._place("gan")
+
+    def _set_lower_axis(self, critic: bool) -> None:
+        """0-1 with a line at 1/2 for probabilities; free for critic scores, which have no fixed scale."""
+        self._half.setVisible(not critic)
+        if critic:
+            self._lower.setLimits(yMin=None, yMax=None)
+            self._lower.getAxis("left").setTicks(None)
+            self._lower.enableAutoRange(axis="y", enable=True)
+            self._lower_view.setToolTip(
+                "mean critic score on real images and on samples: raw scores, not probabilities; "
+                "the gap between them is what the critic measures (WGAN-GP: an estimate of the Wasserstein distance)"
+            )
+        else:
+            self._lower.enableAutoRange(axis="y", enable=False)
+            self._lower.setLimits(yMin=-0.2, yMax=1.2)
+            self._lower.setYRange(0.0, 1.0, padding=0.1)
+            self._lower.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+            self._lower_view.setToolTip(
+                "mean D(x) on real images and D(G(z)) on samples; at 0.5 the discriminator cannot tell them apart"
+            )
 
     # -- drawing ------------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -357,9 +402,9 @@ class LossPlot(QtWidgets.QWidget):
             return
         self._last_draw = time.monotonic()
         weight = self.smoothing
-        for series in self._series[self._kind]:
+        for series in self._shown_series():
             series.set(*self._history.series(series.key), weight)
-        for held in self._heldout_series[self._kind]:
+        for held in self._shown_heldout():
             held.set(*self._heldout.series(held.key))
             # Held-out entries join the legend once there is something to see.
             listed = any(sample.item is held.line for sample, _ in self._legend.items)
@@ -424,6 +469,6 @@ class LossPlot(QtWidgets.QWidget):
         if self._kind == "vae" and {"neg_elbo", "recon", "kl"} <= latest.keys():
             parts.append(f"−ELBO {latest['neg_elbo']:.1f} = {latest['recon']:.1f} + {latest['kl']:.1f} nats")
         elif self._kind == "gan":
-            names = dict(GAN_LOSSES + GAN_OUTPUTS)
+            names = dict(GAN_LOSSES + (GAN_CRITIC if self._critic else GAN_OUTPUTS))
             parts += [f"{names[k]} {latest[k]:.2f}" for k in names if k in latest]
         self._readout.setText("   ".join(parts).replace("-", "−"))

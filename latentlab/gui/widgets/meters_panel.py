@@ -45,16 +45,18 @@ class MetersPanel(QtWidgets.QWidget):
         self.caption = QtWidgets.QLabel("measured every few seconds while training")
         self.caption.setObjectName("hint")
         self.caption.setWordWrap(True)
-        self.compare_button = QtWidgets.QPushButton("Compare models…")
-        self.compare_button.setToolTip("samples and meters of two models side by side; export as PNG")
+        self.compare_button = QtWidgets.QPushButton("Compare…")
+        self.compare_button.setToolTip("samples and meters of two models side by side; export as PNG (Ctrl+M)")
         self.compare_button.clicked.connect(self.compare_requested)
+        heading = QtWidgets.QHBoxLayout()  # the button beside the title: the column is short of height
+        heading.addWidget(title, 1)
+        heading.addWidget(self.compare_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(12, 0, 12, 8)
         layout.setSpacing(4)
-        layout.addWidget(title)
+        layout.addLayout(heading)
         layout.addLayout(form)
         layout.addWidget(self.caption)
-        layout.addWidget(self.compare_button)
         self.set_model("vae")
 
     def set_model(self, kind: str) -> None:
@@ -81,7 +83,8 @@ class MetersPanel(QtWidgets.QWidget):
         if meters.mode_coverage is None:
             self.values["coverage"].setText("n/a")
         else:
-            missing = f" (no {', '.join(meters.missing_classes)})" if meters.missing_classes else ""
+            gone = meters.missing_classes
+            missing = f" (no {', '.join(gone)})" if 0 < len(gone) <= 3 else f" ({len(gone)} classes missing)" if gone else ""
             self.values["coverage"].setText(f"{meters.mode_coverage:.0%}{missing}")
         self.values["tv"].setText(num(meters.class_tv, ".3f"))
         if meters.inactive_dims is not None:

@@ -34,6 +34,10 @@ SERIES_COLORS = {
     "d_fake": "#b085e0",
     "heldout_d_real": "#4cc24c",
     "heldout_d_fake": "#b085e0",
+    "critic_real": "#4cc24c",
+    "critic_fake": "#b085e0",
+    "heldout_critic_real": "#4cc24c",
+    "heldout_critic_fake": "#b085e0",
 }
 
 BACKGROUND = "#000000"

@@ -1,0 +1,172 @@
+"""Latent-space commands: `interpolate` (animated GIF), `export-latents` (CSV), `synthesize` (PNGs).
+
+Registered on the main parser by `add_latent_commands`; each sub-parser carries its handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from latentlab.cli import check_writable, load_for_inference, positive_int
+
+DEFAULT_FRAMES = 16
+SYNTH_CHUNK = 256  # decode in chunks so --n 100000 does not hold every image at once
+
+
+def frame_count(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"an interpolation needs at least 2 frames, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {value}")
+    return value
+
+
+def add_latent_commands(commands: argparse._SubParsersAction) -> None:
+    data_help = "held-out images of this data set (default: the data the checkpoint was trained on)"
+    interpolate = commands.add_parser(
+        "interpolate", help="write an animated GIF walking the latent space between two held-out images (VAE) or two noise vectors (GAN)"
+    )
+    interpolate.add_argument("checkpoint", metavar="FILE")
+    interpolate.add_argument("--out", required=True, metavar="GIF")
+    interpolate.add_argument("--frames", type=frame_count, default=DEFAULT_FRAMES, metavar="N", help=f"default {DEFAULT_FRAMES}")
+    interpolate.add_argument("--from", dest="start", type=non_negative_int, metavar="I", help="held-out image to start from (VAE; default 0)")
+    interpolate.add_argument("--to", dest="end", type=non_negative_int, metavar="J", help="held-out image to end at (VAE; default 1)")
+    interpolate.add_argument("--slerp", action="store_true", help="spherical interpolation instead of a straight line")
+    interpolate.add_argument("--data", metavar="SPEC", help=data_help)
+    interpolate.add_argument("--data-dir", metavar="DIR")
+    interpolate.add_argument("--seed", type=int, default=0, metavar="S", help="GAN: seed of the two noise vectors")
+    interpolate.set_defaults(handler=cmd_interpolate)
+
+    export = commands.add_parser("export-latents", help="write the posterior means of every held-out image as CSV (VAE)")
+    export.add_argument("checkpoint", metavar="FILE")
+    export.add_argument("--data", metavar="SPEC", help=data_help)
+    export.add_argument("--data-dir", metavar="DIR")
+    export.add_argument("--out", required=True, metavar="CSV")
+    export.set_defaults(handler=cmd_export_latents)
+
+    synthesize = commands.add_parser("synthesize", help="write N generated images as PNG files (data augmentation)")
+    synthesize.add_argument("checkpoint", metavar="FILE")
+    synthesize.add_argument("--out", required=True, metavar="DIR", help="folder for the PNGs (created if missing)")
+    synthesize.add_argument("--n", type=positive_int, required=True, metavar="N")
+    synthesize.add_argument("--seed", type=int, default=0, metavar="S")
+    synthesize.set_defaults(handler=cmd_synthesize)
+
+
+def held_out_data(checkpoint, args: argparse.Namespace):
+    from latentlab.core.data import load_data
+
+    config = checkpoint.model_config
+    spec = args.data or checkpoint.data_spec
+    data = load_data(spec, args.data_dir, channels=config.channels, image_size=config.image_size, seed=checkpoint.train_config.seed)
+    return spec, data
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from latentlab.core.errors import LatentlabError
+    from latentlab.core.export import save_gif
+    from latentlab.core.latent import encode_means, interpolation_path
+
+    out = Path(args.out)
+    check_writable(out)
+    checkpoint, model = load_for_inference(args.checkpoint)
+    config = checkpoint.model_config
+    if config.kind == "vae":
+        spec, data = held_out_data(checkpoint, args)
+        start = 0 if args.start is None else args.start
+        end = 1 if args.end is None else args.end
+        count = len(data.test_images)
+        for option, index in (("--from", start), ("--to", end)):
+            if index >= count:
+                raise LatentlabError(f"{option} {index}: {spec} has {count:,} held-out images, numbered 0 to {count - 1:,}")
+        a, b = encode_means(model, data.test_images[[start, end]])
+        names = [data.class_names[data.test_labels[i]] for i in (start, end)]
+        what = f"held-out #{start} ({names[0]}) to #{end} ({names[1]})"
+    else:
+        given = [option for option, value in (("--from", args.start), ("--to", args.end), ("--data", args.data)) if value is not None]
+        if given:
+            raise LatentlabError(
+                f"{args.checkpoint}: {given[0]} picks held-out images, but a GAN has no encoder to place them: "
+                "use --seed to pick other noise endpoints"
+            )
+        a, b = torch.randn(2, config.latent_dim, generator=torch.Generator().manual_seed(args.seed)).numpy()
+        what = f"two noise vectors (seed {args.seed})"
+    method = "slerp" if args.slerp else "linear"
+    z = interpolation_path(a, b, args.frames, method)
+    with torch.no_grad():
+        frames = model.decode(torch.from_numpy(z.astype(np.float32))).clamp(0.0, 1.0).numpy()
+    save_gif(frames, out)
+    print(f"wrote {args.frames} frames ({method}, {what}) to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_latents(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from latentlab.core.errors import LatentlabError
+    from latentlab.core.export import save_latents_csv
+    from latentlab.core.latent import encode_means
+
+    out = Path(args.out)
+    check_writable(out)
+    checkpoint, model = load_for_inference(args.checkpoint)
+    if checkpoint.model_config.kind != "vae":
+        raise LatentlabError(f"{args.checkpoint}: a GAN has no encoder, so images have no latents to export: use a VAE checkpoint")
+    spec, data = held_out_data(checkpoint, args)
+    mu = encode_means(model, data.test_images)
+    save_latents_csv(out, np.arange(len(mu)), data.test_labels, mu)
+    print(f"wrote the {mu.shape[1]}-D means of {len(mu):,} held-out images of {spec} to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_synthesize(args: argparse.Namespace) -> int:
+    import torch
+
+    from latentlab.core.export import save_png, to_uint8_image
+
+    out = prepare_folder(Path(args.out))
+    checkpoint, model = load_for_inference(args.checkpoint)
+    generator = torch.Generator().manual_seed(args.seed)
+    digits = max(4, len(str(args.n - 1)))
+    written = 0
+    for start in range(0, args.n, SYNTH_CHUNK):
+        count = min(SYNTH_CHUNK, args.n - start)
+        z = torch.randn(count, checkpoint.model_config.latent_dim, generator=generator)
+        with torch.no_grad():
+            images = model.decode(z).clamp(0.0, 1.0).numpy()
+        for offset, image in enumerate(images):
+            save_png(to_uint8_image(image), out / f"sample-{start + offset:0{digits}d}.png")
+            written += 1
+    kind = "G(z)" if checkpoint.model_config.kind == "gan" else "decoded z ~ N(0, I)"
+    print(f"wrote {written:,} images ({kind}, seed {args.seed}) to {out}", file=sys.stderr)
+    return 0
+
+
+def prepare_folder(path: Path) -> Path:
+    """The output folder, created (with its parents) when missing; refused when it cannot hold files."""
+    import os
+
+    from latentlab.core.errors import LatentlabError
+
+    if path.exists() and not path.is_dir():
+        raise LatentlabError(f"{path}: is a file: --out takes a folder for the images")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LatentlabError(f"{path}: cannot create this folder ({exc.strerror}): choose another --out") from None
+    if not os.access(path, os.W_OK):
+        raise LatentlabError(f"{path}: folder is not writable: choose another --out")
+    return path

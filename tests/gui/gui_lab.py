@@ -1,0 +1,33 @@
+"""Shared helpers for window tests (the `window` fixture lives in conftest.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from latentlab.gui.main_window import MainWindow
+from latentlab.gui.worker import Intervals
+
+# Fast snapshots so a test sees every kind of update within a second or so.
+FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.25)
+WAIT_MS = 20_000
+
+
+def train_until(qtbot, win: MainWindow, steps: int = 5) -> None:
+    win.train()
+    qtbot.waitUntil(lambda: win.step >= steps and win.decoder.ready, timeout=WAIT_MS)
+
+
+def run_child(code: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run Python code in a fresh process (see the `child_env` fixture)."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def assert_clean(stderr: str) -> None:
+    """No Qt warning, no traceback, no thread destroyed while running."""
+    for bad in ("QThread", "Destroyed", "Traceback", "Fatal", "QObject", "Warning", "warning"):
+        assert bad not in stderr, stderr

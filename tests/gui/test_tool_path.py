@@ -1,0 +1,63 @@
+"""Path: record a drag through the latent plane, see it resampled and drawn, replay it, export it as a GIF."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from PySide6 import QtCore
+
+from gui_lab import WAIT_MS, train_until
+from latentlab.core.latent import resample_path
+
+
+def test_a_recorded_drag_becomes_an_evenly_paced_gif(qtbot, window, tmp_path):
+    train_until(qtbot, window, steps=5)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    window.tools.show_tool("Path")
+    tool = window.tools.tool("Path")
+    host = window.tools_host
+    assert not tool.export_button.isEnabled()
+
+    window.scatter.pick_at((-2.0, 0.0))  # before recording: not part of the path
+    tool.record_button.setChecked(True)
+    # A real drag on the plane: press, moves, release (the scatter coalesces moves to one per frame).
+    viewport = window.scatter.plot_widget().viewport()
+    start = window.scatter.map_to_widget((-1.0, -1.0))
+    qtbot.mousePress(viewport, QtCore.Qt.MouseButton.LeftButton, pos=start)
+    for x in np.linspace(-1.0, 1.5, 6)[1:]:
+        qtbot.wait(25)
+        qtbot.mouseMove(viewport, window.scatter.map_to_widget((float(x), -1.0)))
+    qtbot.wait(25)
+    qtbot.mouseMove(viewport, window.scatter.map_to_widget((1.5, 1.0)))
+    qtbot.mouseRelease(viewport, QtCore.Qt.MouseButton.LeftButton, pos=window.scatter.map_to_widget((1.5, 1.0)))
+    qtbot.waitUntil(lambda: len(tool.recorded) >= 3, timeout=WAIT_MS)
+    tool.record_button.setChecked(False)
+
+    recorded = np.stack(tool.recorded)
+    xy = host.plane.to_plane(recorded)
+    np.testing.assert_allclose(xy[0], [-1.0, -1.0], atol=0.1)
+    np.testing.assert_allclose(xy[-1], [1.5, 1.0], atol=0.1)
+    assert "points recorded" in tool.summary.text()
+    assert tool.overlay.curve.isVisible() and len(tool.overlay.curve.getData()[0]) == len(recorded)
+
+    tool.frame_spin.setValue(7)
+    np.testing.assert_allclose(tool.path, resample_path(recorded, 7))
+    np.testing.assert_allclose(tool.path[[0, -1]], recorded[[0, -1]], atol=1e-9)
+    np.testing.assert_allclose(tool.frames, window.decoder.decode(tool.path), atol=1e-6)
+
+    tool.play_button.setChecked(True)
+    qtbot.waitUntil(lambda: tool.player.index >= 2, timeout=WAIT_MS)
+    assert any(np.allclose(host.picked, p) for p in tool.path)
+    tool.play_button.setChecked(False)
+    assert len(tool.recorded) == len(recorded)  # playing is not recording
+
+    out = tmp_path / "path.gif"
+    assert tool.export_gif(str(out))
+    assert Image.open(out).n_frames == 7
+
+    window.tools.show_tool("Interpolate")
+    assert not tool.overlay.curve.isVisible()
+    tool.clear()
+    assert tool.recorded == [] and not tool.export_button.isEnabled()
+    assert not window.errors
