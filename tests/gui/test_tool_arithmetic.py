@@ -72,7 +72,15 @@ def test_brushed_groups_make_a_direction(qtbot, window):
     tool.set_source("selection")
     assert "brush some points" in tool.direction_label.text()
     xy = window.scatter.plane_points
-    left, right = np.flatnonzero(host.latents.labels == 0)[0], np.flatnonzero(host.latents.labels == 1)[0]
+    # Zoom in on the points, as a user would after a short run has not spread them far yet; then take the
+    # two points of different classes farthest apart on screen, so one brush stroke cannot take both.
+    window.scatter.view_box().setRange(xRange=(xy[:, 0].min(), xy[:, 0].max()), yRange=(xy[:, 1].min(), xy[:, 1].max()))
+    qtbot.wait(50)
+    pixels = xy / np.asarray(window.scatter.view_box().viewPixelSize())
+    zeros, ones = np.flatnonzero(host.latents.labels == 0), np.flatnonzero(host.latents.labels == 1)
+    gaps = np.linalg.norm(pixels[zeros][:, None] - pixels[ones][None, :], axis=-1)
+    i, j = np.unravel_index(np.argmax(gaps), gaps.shape)
+    left, right = zeros[i], ones[j]
 
     tool.brush_buttons["A"].setChecked(True)
     window.scatter.pick_at(tuple(xy[left]))
