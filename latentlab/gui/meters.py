@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
+import torch
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.core.checkpoint import check_state_fits
@@ -89,6 +90,9 @@ class MetersService(QObject):
     # -- the thread ---------------------------------------------------------------------------------
     def _loop(self) -> None:
         """Lives while there is a run to measure: it ends when the run is cleared or the service shut down."""
+        # One torch thread in this thread (the setting is per thread): with the default, every measurement
+        # would also take the core the training worker runs on.
+        torch.set_num_threads(1)
         reference: tuple[int, Reference] | None = None
         last, cost = 0.0, 0.0
         while True:

@@ -46,6 +46,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         super().__init__(parent)
         self.host = host
         self.groups: dict[str, set[int]] = {"A": set(), "B": set()}
+        self._stale = False  # new weights came while hidden: the preview is redrawn when shown
         self.direction: np.ndarray | None = None
         self.about = ""
         self.base: np.ndarray | None = None
@@ -238,6 +239,10 @@ class ArithmeticTool(QtWidgets.QWidget):
     # -- the edit ---------------------------------------------------------------------------------
     def update_result(self) -> None:
         self.strength_label.setText(f"{self.strength:+.2f}")
+        if not self.isVisible():  # a hidden tab decodes nothing while a model trains; it catches up when shown
+            self._stale = True
+            return
+        self._stale = False
         dim = self.host.decoder.latent_dim
         if self.base is None or self.base.shape[0] != dim or not self.host.decoder.ready:
             self.result = None
@@ -408,6 +413,8 @@ class ArithmeticTool(QtWidgets.QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._set_overlays_visible(True)
+        if self._stale:
+            self.update_result()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
