@@ -11,12 +11,7 @@ from PIL import Image
 
 from latentlab.cli import EXIT_DIVERGED, main
 from latentlab.core.checkpoint import load_checkpoint
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_lab import run
 
 
 @pytest.fixture(scope="module")

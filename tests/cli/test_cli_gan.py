@@ -5,12 +5,7 @@ import json
 from latentlab.cli import main
 from latentlab.core import gan_alarms
 from latentlab.core.checkpoint import load_checkpoint
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_lab import run
 
 
 def test_gan_loss_and_spectral_norm_are_trained_saved_and_evaluated(tmp_path, capsys):

@@ -13,12 +13,7 @@ from latentlab.cli import main
 from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.data import load_data
 from latentlab.core.latent import encode_means
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_lab import run
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,10 @@ import pytest
 from PIL import Image
 
 from latentlab.cli import main
+from cli_lab import run
 from tests.conftest import make_tiny_set
 
 METERS = {"fd_latentlab", "mode_coverage", "class_tv", "meter_samples", "judge_accuracy", "missing_classes"}
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_folder(root, n_per_class: int, seed: int = 0):

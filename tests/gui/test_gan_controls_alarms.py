@@ -112,8 +112,8 @@ class _ScriptedWatch:
             self.active = {}
 
 
-def test_window_shows_the_workers_alarms_above_the_plots_and_clears_them(qtbot, tiny_set, monkeypatch):
-    monkeypatch.setattr(worker_module, "GanWatch", _ScriptedWatch)
+def small_gan_window(qtbot, tiny_set) -> MainWindow:
+    """A shown window set to train a small MLP GAN on the tiny set."""
     win = MainWindow(model="gan", data=tiny_set, intervals=FAST)
     win.show_dialogs = False
     win.controls.batch_size.setValue(32)
@@ -121,6 +121,12 @@ def test_window_shows_the_workers_alarms_above_the_plots_and_clears_them(qtbot, 
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    return win
+
+
+def test_window_shows_the_workers_alarms_above_the_plots_and_clears_them(qtbot, tiny_set, monkeypatch):
+    monkeypatch.setattr(worker_module, "GanWatch", _ScriptedWatch)
+    win = small_gan_window(qtbot, tiny_set)
     try:
         win.train()
         qtbot.waitUntil(lambda: win.alarm_banner.shown() == [gan_alarms.MODE_COLLAPSE], timeout=20_000)
@@ -135,13 +141,7 @@ def test_window_shows_the_workers_alarms_above_the_plots_and_clears_them(qtbot, 
 
 def test_a_real_gan_run_feeds_the_detector_in_the_worker(qtbot, tiny_set):
     """No alarm on a short healthy run, but the worker's watch is there and measuring."""
-    win = MainWindow(model="gan", data=tiny_set, intervals=FAST)
-    win.show_dialogs = False
-    win.controls.batch_size.setValue(32)
-    win.controls.arch.setCurrentIndex(win.controls.arch.findData("mlp"))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = small_gan_window(qtbot, tiny_set)
     try:
         win.train()
         qtbot.waitUntil(lambda: win.step >= 20, timeout=20_000)
