@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from latentlab.cli import check_writable, load_for_inference, positive_int
+from latentlab.cli import check_writable, load_for_inference, non_negative_int, positive_int
 
 DEFAULT_FRAMES = 16
 SYNTH_CHUNK = 256  # decode in chunks so --n 100000 does not hold every image at once
@@ -19,16 +19,6 @@ def frame_count(text: str) -> int:
     value = positive_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"an interpolation needs at least 2 frames, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {value}")
     return value
 
 

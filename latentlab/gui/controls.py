@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig, model_defaults
+from latentlab.gui.widgets import style
 
 DATASETS = (
     ("built-in shapes", "builtin"),
@@ -205,12 +206,10 @@ class ControlsPanel(QtWidgets.QWidget):
         layout.addWidget(_section("Export"))
         layout.addWidget(self.export_button)
         layout.addStretch(1)
-        hint = QtWidgets.QLabel(
+        hint = style.hint_label(
             "Click or drag in the latent plane to decode that point. "
             "VAE loss is the negative ELBO per image, in nats."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
         layout.addWidget(hint)
 
         self.vae_button.clicked.connect(lambda: self._on_kind_clicked("vae"))

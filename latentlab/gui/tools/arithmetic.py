@@ -18,6 +18,7 @@ from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.nearby import held_out_near
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
 from latentlab.gui.tools.strip import ImageStrip
+from latentlab.gui.widgets import style
 
 EXTRA_KEY = "directions"
 SOURCES = ("classes", "selection", "bookmarks", "saved")
@@ -121,9 +122,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         self.name_edit.setPlaceholderText("name, e.g. smile")
         self.save_button = QtWidgets.QPushButton("Save direction")
         self.save_button.setToolTip("keep this direction with the checkpoint")
-        hint = QtWidgets.QLabel("Click in the latent plane to choose the point to edit. Directions are saved with the checkpoint.")
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
+        hint = style.hint_label("Click in the latent plane to choose the point to edit. Directions are saved with the checkpoint.")
 
         form = QtWidgets.QFormLayout()
         form.addRow("Direction from", self.source_box)

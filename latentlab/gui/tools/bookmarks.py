@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.widgets.decoder_canvas import format_latent, to_display
+from latentlab.gui.widgets import style
 
 EXTRA_KEY = "bookmarks"
 THUMB = 48
@@ -64,9 +65,7 @@ class BookmarksTool(QtWidgets.QWidget):
         self.add_button.setToolTip("save the latent point shown on the decoder canvas under a name")
         self.go_button = QtWidgets.QPushButton("Go to")
         self.delete_button = QtWidgets.QPushButton("Delete")
-        hint = QtWidgets.QLabel("Double-click a bookmark to show it; F2 renames. Bookmarks are saved with the checkpoint.")
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
+        hint = style.hint_label("Double-click a bookmark to show it; F2 renames. Bookmarks are saved with the checkpoint.")
 
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.go_button)

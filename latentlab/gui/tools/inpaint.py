@@ -12,6 +12,7 @@ from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile
 from latentlab.gui.tools.mask_painter import MaskPainter
 from latentlab.gui.tools.point_picker import PointPicker
+from latentlab.gui.widgets import style
 
 STRIP_ROUNDS = (0, 1, 3, 10)  # shown as a strip beside the final fill
 STRIP_TILE = 64
@@ -42,15 +43,11 @@ class InpaintTool(QtWidgets.QWidget):
         self.strip = [ImageTile(f"round {r}", STRIP_TILE) for r in STRIP_ROUNDS]
         self.error = QtWidgets.QLabel("")
         self.error.setWordWrap(True)
-        self.message = QtWidgets.QLabel("")
-        self.message.setObjectName("hint")
-        self.message.setWordWrap(True)
-        hint = QtWidgets.QLabel(
+        self.message = style.hint_label("")
+        hint = style.hint_label(
             "Paint over the image (left button) to hide pixels; right-click clears. The VAE fills the hidden part: "
             "encode, decode, keep the known pixels, repeat. Click a point on the latent plane to pick its image."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
 
         settings = QtWidgets.QHBoxLayout()
         settings.addWidget(self.brush)

@@ -22,6 +22,7 @@ from latentlab.gui.tools.overlay import PathOverlay
 from latentlab.gui.tools.player import FramePlayer
 from latentlab.gui.tools.strip import ImageStrip
 from latentlab.gui.widgets.decoder_canvas import format_latent
+from latentlab.gui.widgets import style
 
 DEFAULT_FRAMES = 16
 LIVE_REFRESH_MS = 1000  # while training, new weights/encodings redraw the strips at most this often
@@ -99,11 +100,9 @@ class InterpolateTool(QtWidgets.QWidget):
             self.method_box.addItem(method, method)
         self.method_box.setToolTip("the path Play walks and Export GIF writes")
         self.export_button = QtWidgets.QPushButton("Export GIF…")
-        hint = QtWidgets.QLabel(
+        hint = style.hint_label(
             "Click a frame to show it. Slerp follows the great circle, the better path between Gaussian samples."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
 
         settings = QtWidgets.QHBoxLayout()
         settings.addWidget(self.frame_spin)

@@ -25,6 +25,7 @@ from latentlab.core.models import GAN, VAE, build_model
 from latentlab.core.posterior import reconstruct
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
+from latentlab.gui.widgets import style
 
 TILE = 84
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports to the GUI (the last one always comes)
@@ -118,15 +119,11 @@ class InvertTool(QtWidgets.QWidget):
         self.vae_tile = ImageTile("VAE decode(μ)", TILE)
         self.vae_button = QtWidgets.QPushButton("Compare with a VAE checkpoint…")
         self.vae_button.setToolTip("encode and decode the same image with a VAE saved from latentlab (CPU)")
-        self.message = QtWidgets.QLabel("")
-        self.message.setObjectName("hint")
-        self.message.setWordWrap(True)
-        hint = QtWidgets.QLabel(
+        self.message = style.hint_label("")
+        hint = style.hint_label(
             "A GAN has no encoder: a real image is placed in its noise space by searching for the z whose G(z) "
             "looks most like it. The found z becomes the centre of the noise plane: drag there to see its neighbours."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
 
         settings = QtWidgets.QHBoxLayout()
         settings.addWidget(self.starts)

@@ -16,6 +16,7 @@ from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.overlay import PathOverlay
 from latentlab.gui.tools.player import FramePlayer
 from latentlab.gui.tools.strip import ImageStrip
+from latentlab.gui.widgets import style
 
 DEFAULT_FRAMES = 24
 PATH_COLOR = "#f06bd0"
@@ -46,11 +47,9 @@ class PathTool(QtWidgets.QWidget):
         self.play_button = QtWidgets.QPushButton("Play")
         self.play_button.setCheckable(True)
         self.export_button = QtWidgets.QPushButton("Export GIF…")
-        hint = QtWidgets.QLabel(
+        hint = style.hint_label(
             "Press Record, then drag through the latent plane. Click a frame to show it; Play walks the path."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
 
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.record_button)

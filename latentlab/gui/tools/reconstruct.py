@@ -11,6 +11,7 @@ from latentlab.core.posterior import Reconstruction, reconstruct
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
 from latentlab.gui.tools.point_picker import PointPicker
+from latentlab.gui.widgets import style
 
 TILE = 112
 
@@ -27,15 +28,11 @@ class ReconstructTool(QtWidgets.QWidget):
         self.original = ImageTile("original x", TILE)
         self.reconstruction = ImageTile("reconstruction", TILE)
         self.difference = ImageTile("difference", TILE)
-        self.message = QtWidgets.QLabel("")
-        self.message.setObjectName("hint")
-        self.message.setWordWrap(True)
-        hint = QtWidgets.QLabel(
+        self.message = style.hint_label("")
+        hint = style.hint_label(
             "Reconstruction = decode(μ), the mean of q(z|x). Difference = reconstruction − original: "
             "red where the VAE draws brighter, blue where darker. Click a point on the latent plane to pick it."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
 
         tiles = QtWidgets.QHBoxLayout()
         for tile in (self.original, self.reconstruction, self.difference):

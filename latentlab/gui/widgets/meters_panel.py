@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.metrics import CONFIDENCE, INACTIVE_KL_NATS
+from latentlab.gui.widgets import style
 
 TIPS = {
     "fd": "Frechet distance between the judge's features of generated and held-out images. The judge is "
@@ -42,9 +43,7 @@ class MetersPanel(QtWidgets.QWidget):
             form.addRow(name, value)
             self.values[key] = value
             self._rows[key] = (name, value)
-        self.caption = QtWidgets.QLabel("measured every few seconds while training")
-        self.caption.setObjectName("hint")
-        self.caption.setWordWrap(True)
+        self.caption = style.hint_label("measured every few seconds while training")
         self.compare_button = QtWidgets.QPushButton("Compare…")
         self.compare_button.setToolTip("samples and meters of two models side by side; export as PNG (Ctrl+M)")
         self.compare_button.clicked.connect(self.compare_requested)

@@ -91,6 +91,14 @@ def title_label(text: str = "", parent: QtWidgets.QWidget | None = None) -> QtWi
     return label
 
 
+def hint_label(text: str = "", parent: QtWidgets.QWidget | None = None) -> QtWidgets.QLabel:
+    """A muted, word-wrapped explanation (the theme styles objects named "hint")."""
+    label = QtWidgets.QLabel(text, parent)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
 def monospace_font(point_size: float = 10.0) -> QtGui.QFont:
     font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
     font.setPointSizeF(point_size)
