@@ -445,7 +445,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import torch
 
     from latentlab.core.data import load_data
-    from latentlab.core.training import evaluate_gan, evaluate_vae, images_to_tensor
+    from latentlab.core.training import evaluate_model, images_to_tensor
 
     checkpoint, model = load_for_inference(args.checkpoint)
     config = checkpoint.model_config
@@ -454,9 +454,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         spec, args.data_dir, channels=config.channels, image_size=config.image_size, seed=checkpoint.train_config.seed
     )
     images = images_to_tensor(data.test_images, torch.device("cpu"))
-    seed = checkpoint.train_config.seed
     gan_loss = checkpoint.train_config.gan_loss
-    raw = evaluate_vae(model, images, seed=seed) if config.kind == "vae" else evaluate_gan(model, images, seed=seed, gan_loss=gan_loss)
+    raw = evaluate_model(model, images, checkpoint.train_config)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if config.kind == "vae":
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])

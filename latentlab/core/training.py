@@ -244,7 +244,7 @@ class VAETrainer(Trainer):
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
         """Held-out negative ELBO per image in nats (one seeded posterior sample per image)."""
-        return evaluate_vae(self.vae, self.test_x, seed=self.train_config.seed, chunk=chunk)
+        return evaluate_model(self.vae, self.test_x, self.train_config, chunk)
 
 
 def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
@@ -327,7 +327,14 @@ class GANTrainer(Trainer):
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
         """What D says about held-out images and as many seeded samples (probabilities or critic scores)."""
-        return evaluate_gan(self.gan, self.test_x, seed=self.train_config.seed, chunk=chunk, gan_loss=self.train_config.gan_loss)
+        return evaluate_model(self.gan, self.test_x, self.train_config, chunk)
+
+
+def evaluate_model(model: VAE | GAN, images: torch.Tensor, train_config: TrainConfig, chunk: int = 1000) -> dict[str, float]:
+    """The held-out figures of either kind, seeded from the run's config (what a trainer's `evaluate` reports)."""
+    if isinstance(model, VAE):
+        return evaluate_vae(model, images, seed=train_config.seed, chunk=chunk)
+    return evaluate_gan(model, images, seed=train_config.seed, chunk=chunk, gan_loss=train_config.gan_loss)
 
 
 def gan_metric_names(gan_loss: str) -> tuple[str, ...]:

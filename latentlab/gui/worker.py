@@ -4,6 +4,8 @@ Everything it sends to the window is plain data (frozen dataclasses of floats, C
 tensor copies), so the GUI thread never touches the model being trained. The GUI talks to it only through
 the thread-safe methods `pause`, `resume`, `stop` and `request_save`, which set flags and events that the
 loop checks between steps (its own thread is busy in `run`, so queued slot calls would never arrive).
+The latent snapshots and held-out evaluations are computed beside it, by the run's Analyst (analyst.py),
+from the same weight copies: the training thread only trains.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from latentlab.core.data import ImageSet, load_data
 from latentlab.core.errors import LatentlabError
 from latentlab.core.gan_alarms import Alarm, GanWatch
 from latentlab.core.history import History
-from latentlab.core.latent import encode_means
 from latentlab.core.training import GANTrainer, StepReport, Trainer, TrainingDiverged, make_trainer
+from latentlab.gui.analyst import HELDOUT, LATENTS, Analyst, AnalysisJob, HeldOutResult
 
 LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
 HELDOUT_PREFIX = "heldout_"  # history names of held-out evaluations (what LossPlot.set_history expects)
@@ -123,7 +125,7 @@ class Intervals:
 
 class _Periodic:
     """A task due every `interval` seconds, spaced further apart when it is slow (a conv model, a big
-    held-out set, a busy machine) so that it never takes more than `share` of the worker's time."""
+    held-out set, a busy machine) so that it never takes more than `share` of its thread's time."""
 
     def __init__(self, interval: float, share: float, now: float) -> None:
         self.interval, self.share, self.last, self.cost = interval, share, now, 0.0
@@ -132,12 +134,11 @@ class _Periodic:
         gap = max(self.interval if at_least is None else at_least, self.cost / self.share)
         return now - self.last >= gap
 
-    def run(self, task, *args) -> bool:
+    def run(self, task, *args) -> None:
         start = time.monotonic()
         task(*args)
         self.last = time.monotonic()
         self.cost = self.last - start
-        return True
 
 
 class _Stopped(Exception):
@@ -202,6 +203,8 @@ class TrainingWorker(QObject):
         self.result: RunEnd | None = None
         self._snapshot_step = -1
         self._watch: GanWatch | None = None  # the GAN failure detector, built with the trainer
+        self._analyst: Analyst | None = None  # latents and held-out figures, in their own thread
+        self._heldout: dict[str, float] = {}  # the latest held-out figures (they travel in checkpoints)
 
     # -- thread-safe controls (called from the GUI thread) ----------------------------------------
     def pause(self) -> None:
@@ -247,6 +250,10 @@ class TrainingWorker(QObject):
             reason = "failed"
             self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
         finally:
+            if self._analyst is not None:
+                self._analyst.close()  # before `ended`: no analysis signal may follow it
+                if trainer is not None:
+                    self._collect(trainer)
             end = RunEnd(reason, trainer.step if trainer else 0, self._final_checkpoint(trainer))
             self.result = end  # read by the session after wait(), when the queued `ended` may not have arrived
             self.trainer = None
@@ -326,7 +333,14 @@ class TrainingWorker(QObject):
         self._pending_steps: list[float] = []
         self._pending_metrics: dict[str, list[float]] = {name: [] for name in trainer.metric_names}
         self._last_report: StepReport | None = None
-        self._heldout: dict[str, float] = {}
+        self._analyst = Analyst(
+            trainer.model_config,
+            trainer.train_config,
+            self._subset_images,
+            trainer.test_x,
+            on_latents=self._emit_latents,
+            on_heldout=self._emit_heldout,
+        )
         self._snapshot(trainer)  # the untrained (or resumed) model, before any step
         self._watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         now = time.monotonic()
@@ -353,8 +367,7 @@ class TrainingWorker(QObject):
                 continue
             if report is None:  # the budget is spent
                 self._flush(trainer)
-                self._snapshot(trainer)
-                self._evaluate(trainer)
+                self._snapshot(trainer, evaluate=True)
                 return "finished"
             self._record(report)
             if self._watch is not None:
@@ -363,17 +376,24 @@ class TrainingWorker(QObject):
             if now - last_progress >= iv.progress:
                 self._flush(trainer)
                 last_progress = now
-            busy = False
-            if trainer.model_config.kind == "vae" and latents.due(now):
-                busy = latents.run(self._emit_latents, trainer)
+            self._check_analyst()
+            self._collect(trainer)
             if weights.due(now):
-                busy = weights.run(self._emit_weights, trainer)
+                weights.run(self._emit_weights, trainer)
+                trainer.reset_clock()  # images/s measures training, not snapshots
+            if self._analyst.busy:
+                continue
+            latents.cost, evaluation.cost = self._analyst.costs[LATENTS], self._analyst.costs[HELDOUT]
+            kinds = set()
+            if trainer.model_config.kind == "vae" and latents.due(now):
+                kinds.add(LATENTS)
+                latents.last = now
             epoch = int(trainer.epoch)
             if (epoch > last_epoch and evaluation.due(now)) or evaluation.due(now, at_least=iv.eval_max):
-                busy = evaluation.run(self._evaluate, trainer)
-                last_epoch = epoch
-            if busy:
-                trainer.reset_clock()  # images/s measures training, not snapshots
+                kinds.add(HELDOUT)
+                evaluation.last, last_epoch = now, epoch
+            if kinds:
+                self._analyst.submit(AnalysisJob(trainer.step, trainer.epoch, self._state_copy(trainer), frozenset(kinds)))
 
     def _pause_here(self, trainer: Trainer) -> None:
         self._flush(trainer)
@@ -415,29 +435,47 @@ class TrainingWorker(QObject):
         )
 
     # -- snapshots ----------------------------------------------------------------------------------
-    def _snapshot(self, trainer: Trainer) -> None:
-        """Latents (VAE) then weights, so the window has the plane before it decodes the grid on it."""
-        if trainer.model_config.kind == "vae":
-            self._emit_latents(trainer)
-        self._emit_weights(trainer)
+    def _snapshot(self, trainer: Trainer, evaluate: bool = False) -> None:
+        """This step's latents (VAE) and, if asked, held-out figures, then its weights: the window has the
+        plane before it decodes the grid on it. Waits for the analyst (at a start, a pause, an end)."""
+        state = self._state_copy(trainer)
+        kinds = {LATENTS} if trainer.model_config.kind == "vae" else set()
+        if evaluate:
+            kinds.add(HELDOUT)
+        if kinds and self._analyst is not None:
+            self._analyst.submit(AnalysisJob(trainer.step, trainer.epoch, state, frozenset(kinds)), wait=True)
+            self._analyst.wait_idle()
+            self._check_analyst()
+            self._collect(trainer)
+        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, state))
         self._snapshot_step = trainer.step
 
+    @staticmethod
+    def _state_copy(trainer: Trainer) -> dict[str, torch.Tensor]:
+        return {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
+
     def _emit_weights(self, trainer: Trainer) -> None:
-        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
-        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, state))
+        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, self._state_copy(trainer)))
 
-    def _emit_latents(self, trainer: Trainer) -> None:
-        with _visualising(trainer.model):
-            z = encode_means(trainer.model, self._subset_images, chunk=500)
-        self.latents.emit(LatentSnapshot(trainer.step, z, self._subset_labels, self._class_names))
+    # Called in the analyst's thread: the signals are queued into the GUI thread like the worker's own.
+    def _emit_latents(self, step: int, z: np.ndarray) -> None:
+        self.latents.emit(LatentSnapshot(step, z, self._subset_labels, self._class_names))
 
-    def _evaluate(self, trainer: Trainer) -> None:
-        with _visualising(trainer.model):
-            metrics = trainer.evaluate()
-        self._heldout = {k: float(v) for k, v in metrics.items()}
-        # Kept in the run's history too (as "heldout_<metric>"), so a saved checkpoint brings the curve back.
-        trainer.history.add(trainer.step, {HELDOUT_PREFIX + k: v for k, v in self._heldout.items() if k != "n"})
-        self.heldout.emit(HeldOutReport(trainer.step, trainer.epoch, dict(self._heldout)))
+    def _emit_heldout(self, result: HeldOutResult) -> None:
+        self.heldout.emit(HeldOutReport(result.step, result.epoch, dict(result.metrics)))
+
+    def _check_analyst(self) -> None:
+        if self._analyst is not None and self._analyst.error is not None:
+            raise self._analyst.error  # a bug in an analysis: the run fails with its traceback
+
+    def _collect(self, trainer: Trainer) -> None:
+        """Take the analyst's finished held-out figures into the run (and so into its checkpoints)."""
+        if self._analyst is None:
+            return
+        for result in self._analyst.collect():
+            self._heldout = dict(result.metrics)
+            # Kept in the run's history (as "heldout_<metric>"), so a saved checkpoint brings the curve back.
+            trainer.history.add(result.step, {HELDOUT_PREFIX + k: v for k, v in result.metrics.items() if k != "n"})
 
     # -- checkpoints --------------------------------------------------------------------------------
     def _pending_saves(self) -> Iterator[tuple[str, dict]]:
@@ -449,6 +487,7 @@ class TrainingWorker(QObject):
 
     def _handle_saves(self, trainer: Trainer) -> None:
         for path, extra in self._pending_saves():
+            self._collect(trainer)
             try:
                 save_checkpoint(path, checkpoint_from_trainer(trainer, self.data_spec, self._heldout, extra))
             except (LatentlabError, OSError) as exc:
@@ -465,7 +504,7 @@ class TrainingWorker(QObject):
         if trainer is None:
             return None
         try:
-            ck = checkpoint_from_trainer(trainer, self.data_spec, getattr(self, "_heldout", {}))
+            ck = checkpoint_from_trainer(trainer, self.data_spec, self._heldout)
             return Checkpoint(
                 model_config=ck.model_config,
                 train_config=ck.train_config,
@@ -479,20 +518,3 @@ class TrainingWorker(QObject):
             )
         except Exception:  # never let the final copy hide the real reason the run ended
             return None
-
-
-class _visualising:
-    """eval() + no_grad for a visualisation pass, then back to the mode the model was in."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        self.model = model
-
-    def __enter__(self) -> None:
-        self.was_training = self.model.training
-        self.no_grad = torch.no_grad()
-        self.no_grad.__enter__()
-        self.model.eval()
-
-    def __exit__(self, *exc: object) -> None:
-        self.model.train(self.was_training)
-        self.no_grad.__exit__(*exc)

@@ -413,6 +413,10 @@ class LossPlot(QtWidgets.QWidget):
             elif not len(held) and listed:
                 self._legend.removeItem(held.line)
         self._fit_main_y()
+        # Settle the x auto-range now: left to the paint, it changes the range mid-paint and Qt paints the
+        # whole plot a second time (GUI time the training worker waits for on the GIL).
+        for plot in (self._main, self._lower):
+            plot.getViewBox().prepareForPaint()
 
     def _fit_y_keys(self) -> tuple[str, ...]:
         return tuple(k for k, _ in (VAE_SERIES if self._kind == "vae" else GAN_LOSSES))
