@@ -155,6 +155,43 @@ def test_scatter_draws_at_most_max_drawn_but_keeps_all(qtbot):
     assert (scatter.plane.label_x, scatter.plane.label_y) == ("z₀", "z₁")
 
 
+def test_scatter_draws_each_point_in_its_class_colour_where_it_lies(qtbot):
+    from latentlab.gui.widgets import style
+
+    scatter = shown(qtbot, LatentScatter())
+    scatter.set_points(np.array([[-1.5, 1.0], [1.5, -1.0]]), np.array([0, 3]), CLASSES)
+    image = scatter.plot_widget().viewport().grab().toImage()
+
+    def rgb(xy) -> np.ndarray:
+        color = QtGui.QColor(image.pixel(scatter.map_to_widget(xy)))
+        return np.array([color.red(), color.green(), color.blue()], dtype=float)
+
+    background = rgb((1.5, 1.0))  # no point there
+    assert background.sum() < 120
+    colors = style.label_colors(len(CLASSES))
+    for xy, label in (((-1.5, 1.0), 0), ((1.5, -1.0), 3)):
+        color = colors[label]
+        # Points are slightly transparent (alpha 200 of 255) over the dark plot.
+        expected = background + (np.array([color.red(), color.green(), color.blue()]) - background) * 200 / 255
+        np.testing.assert_allclose(rgb(xy), expected, atol=12)
+    # "View all" (auto-range) frames points far outside the prior's circles too.
+    scatter.set_points(np.array([[-1.5, 1.0], [6.0, -5.0]]), np.array([0, 3]), CLASSES)
+    scatter.view_box().autoRange(padding=0.0)
+    (x0, x1), (y0, y1) = scatter.view_box().viewRange()
+    assert x0 <= -3.0 and x1 >= 6.0 and y0 <= -5.0 and y1 >= 3.0
+
+
+def test_scatter_points_that_are_not_finite_are_left_out_of_the_picture_and_its_bounds(qtbot):
+    from latentlab.gui.widgets.labelled_points import LabelledPoints
+
+    scatter = shown(qtbot, LatentScatter())
+    points = LabelledPoints(5)
+    scatter.view_box().addItem(points)
+    points.set_points(np.array([[np.nan, 0.0], [0.5, np.inf], [1.0, 2.0]]), np.array([0, 1, 2]), [QtGui.QColor("red")] * 3)
+    assert points.dataBounds(0) == (1.0, 1.0) and points.dataBounds(1) == (2.0, 2.0)
+    assert not scatter.plot_widget().viewport().grab().isNull()  # painted without raising
+
+
 def test_scatter_pick_at_identity_plane(qtbot):
     scatter = shown(qtbot, LatentScatter())
     scatter.set_points(*blobs(500, 2), CLASSES)

@@ -7,7 +7,6 @@ with every other component at the projection's mean. For a GAN the plane is a no
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Sequence
 
@@ -17,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.core.latent import PlaneMap, pca_plane
 from latentlab.gui.widgets import style
+from latentlab.gui.widgets.labelled_points import LabelledPoints
 
 DRAG_INTERVAL_MS = 16  # coalesce drag picks to about one per frame
 HOVER_PIXELS = 6.0
@@ -137,7 +137,6 @@ class LatentScatter(QtWidgets.QWidget):
         self._xy: np.ndarray | None = None  # all N points in the plane
         self._drawn: np.ndarray = np.empty(0, dtype=np.int64)  # indices of the drawn subset
         self._drawn_index_cache: tuple[int, int, np.ndarray] | None = None
-        self._brush_cache: dict[tuple[str, int], np.ndarray] = {}
         self._picked_z: np.ndarray | None = None
         self._pending_pos: QtCore.QPointF | None = None
         self._hovered = -1
@@ -167,11 +166,9 @@ class LatentScatter(QtWidgets.QWidget):
             self._plot.addItem(label, ignoreBounds=True)
             self._circle_labels.append(label)
 
-        self._scatter = pg.ScatterPlotItem(
-            size=POINT_SIZE, pen=None, brush=pg.mkBrush(style.LABELS10[0]), antialias=True
-        )
-        self._scatter.setZValue(0)
-        self._plot.addItem(self._scatter)
+        self._points = LabelledPoints(POINT_SIZE)
+        self._points.setZValue(0)
+        self._plot.addItem(self._points)
 
         self._hover_ring = pg.ScatterPlotItem(size=POINT_SIZE + 8, pen=pg.mkPen("w", width=1.5), brush=None, symbol="o")
         self._hover_ring.setZValue(5)
@@ -225,7 +222,7 @@ class LatentScatter(QtWidgets.QWidget):
 
     @property
     def drawn_count(self) -> int:
-        return len(self._scatter.data)
+        return len(self._points)
 
     @property
     def drawn_indices(self) -> np.ndarray:
@@ -296,7 +293,7 @@ class LatentScatter(QtWidgets.QWidget):
     def clear_points(self) -> None:
         self._z = self._labels = self._xy = None
         self._drawn = np.empty(0, dtype=np.int64)
-        self._scatter.setData([], [])
+        self._points.set_points(np.empty((0, 2)), np.empty(0, dtype=np.int64), ())
         self._hover_ring.setData([], [])
         self._set_hovered(-1)
         self._update_hint()
@@ -408,14 +405,13 @@ class LatentScatter(QtWidgets.QWidget):
         self._update_marker()
         if self._z is None or self._plane is None or self._z.shape[1] != self._plane.dim:
             self._xy = None
-            self._scatter.setData([], [])
+            self._points.set_points(np.empty((0, 2)), np.empty(0, dtype=np.int64), ())
             self._update_hint()
             return
         self._xy = self._plane.to_plane(self._z)
         self._drawn = self._drawn_indices(len(self._z))
         xy = self._xy[self._drawn]
-        brushes = self._brushes(self._labels)[self._drawn]
-        self._scatter.setData(pos=xy, brush=brushes)  # the one setData of this snapshot
+        self._points.set_points(xy, self._labels[self._drawn], self._point_colors(self._labels))
         if self._hovered >= len(self._z):
             self._set_hovered(-1)
         elif self._hovered >= 0:
@@ -431,21 +427,13 @@ class LatentScatter(QtWidgets.QWidget):
             self._drawn_index_cache = cache = (n, self.max_drawn, index)
         return cache[2]
 
-    def _brushes(self, labels: np.ndarray) -> np.ndarray:
-        """Per-point QBrush array, built once per label set (the held-out subset does not change)."""
-        key = (hashlib.blake2b(labels.tobytes(), digest_size=16).hexdigest(), len(self._class_names))
-        brushes = self._brush_cache.get(key)
-        if brushes is None:
-            n_colors = max(len(self._class_names), int(labels.max()) + 1 if len(labels) else 1)
-            palette = np.empty(n_colors, dtype=object)
-            for i, color in enumerate(style.label_colors(n_colors)):
-                color.setAlpha(200)
-                palette[i] = pg.mkBrush(color)
-            brushes = palette[np.clip(labels, 0, n_colors - 1)]
-            if len(self._brush_cache) > 8:
-                self._brush_cache.clear()
-            self._brush_cache[key] = brushes
-        return brushes
+    def _point_colors(self, labels: np.ndarray) -> list[QtGui.QColor]:
+        """One colour per class (as many as the names, or the labels if there are more), slightly transparent."""
+        n_colors = max(len(self._class_names), int(labels.max()) + 1 if len(labels) else 1)
+        colors = style.label_colors(n_colors)
+        for color in colors:
+            color.setAlpha(200)
+        return colors
 
     def _set_class_names(self, names: tuple[str, ...], labels: np.ndarray) -> None:
         if names == self._class_names and self._legend.names() == list(names):
