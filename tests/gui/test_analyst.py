@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 import torch
 
 from latentlab.core.config import ModelConfig, TrainConfig
@@ -54,7 +55,8 @@ def test_the_analyst_reports_what_the_training_thread_used_to_compute_from_a_wei
     [result] = heldout
     assert (result.step, result.epoch) == (7, 0.5)
     expected = evaluate_model(model, test_x, TrainConfig(seed=3))
-    assert result.metrics["neg_elbo"] == expected["neg_elbo"]  # the same seeded posterior samples
+    # The same seeded posterior samples (up to the summation order of one torch thread against several).
+    assert result.metrics["neg_elbo"] == pytest.approx(expected["neg_elbo"], rel=1e-6)
     # The worker collects held-out results into the run's history (and so into checkpoints), once.
     assert analyst.collect() == [result]
     assert analyst.collect() == []
@@ -107,7 +109,7 @@ def test_gan_held_out_figures_come_from_the_analyst_too():
     finally:
         analyst.close()
     [result] = heldout
-    assert result.metrics == evaluate_model(model, test_x, TrainConfig(seed=3))
+    assert result.metrics == pytest.approx(evaluate_model(model, test_x, TrainConfig(seed=3)), rel=1e-6)
 
 
 def test_a_bug_in_the_analysis_ends_the_run_with_a_message_in_the_window(qtbot, window, monkeypatch):
