@@ -127,6 +127,8 @@ def test_switching_vae_and_gan_swaps_the_views_and_keeps_training(qtbot, window)
     assert window.resample_button.isVisible()
     assert window.controls.model_config().latent_dim == 64
     qtbot.waitUntil(lambda: lengths(window).get("d_loss", 0) >= 2 and window.grid.mosaic() is not None, timeout=WAIT_MS)
+    # What D says about held-out images joins the lower plot as the run goes.
+    qtbot.waitUntil(lambda: lengths(window).get("heldout_d_real", 0) >= 1, timeout=WAIT_MS)
     assert window.scatter.point_count == 0  # a GAN has nothing to encode: the plane is a noise plane
     assert window.scatter.plane is not None and window.scatter.plane.dim == 64
 
