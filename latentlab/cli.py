@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     data_help = "builtin (default) | mnist | fashion-mnist | kmnist | PATH to an IDX images file or an image folder"
     train = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
-    train.add_argument("--model", choices=("vae", "gan"), default="vae")
+    train.add_argument("--model", choices=("vae", "gan"), help="default: vae")
     train.add_argument("--data", metavar="SPEC", help=data_help)
     train.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
     budget = train.add_mutually_exclusive_group()
@@ -88,11 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
     train.add_argument("--batch-size", type=positive_int, metavar="B")
     train.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
-    train.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B", help="KL weight (VAE; 1 = true ELBO)")
-    train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"), default="ns",
+    train.add_argument("--beta", type=non_negative_float, metavar="B", help="KL weight (VAE; 1 = true ELBO, the default)")
+    train.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"),
                        help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
-    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the GAN's discriminator")
-    train.add_argument("--seed", type=int, default=0, metavar="S")
+    train.add_argument("--spectral-norm", action="store_true", default=None, help="spectral normalisation in the GAN's discriminator")
+    train.add_argument("--seed", type=int, metavar="S", help="default: 0")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--amp", action="store_true",
                        help="mixed precision: float16 with loss scaling on CUDA, bfloat16 on the CPU")
@@ -286,30 +286,58 @@ def configs_for_training(args: argparse.Namespace, resumed):
     from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
 
     if resumed is not None:
+        refuse_fixed_flags(args, resumed)
         changes = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
         if args.lr:
             changes["lr"] = args.lr
         return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
-    defaults = model_defaults(args.model, args.arch)
+    kind = args.model or "vae"
+    defaults = model_defaults(kind, args.arch)
     model_config = ModelConfig(
-        kind=args.model,
+        kind=kind,
         arch=defaults["arch"],
         latent_dim=args.latent_dim or defaults["latent_dim"],
         hidden=defaults["hidden"],
-        spectral_norm=args.spectral_norm,
+        spectral_norm=bool(args.spectral_norm),
     )
     train_config = TrainConfig(
         epochs=args.epochs if args.epochs or args.steps else 10,
         steps=args.steps,
         batch_size=args.batch_size or defaults["batch_size"],
         lr=args.lr or defaults["lr"],
-        beta=args.beta,
-        seed=args.seed,
+        beta=1.0 if args.beta is None else args.beta,
+        seed=args.seed or 0,
         device=args.device,
         amp=args.amp,
-        gan_loss=args.gan_loss,
+        gan_loss=args.gan_loss or "ns",
     )
     return model_config, train_config
+
+
+def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
+    """A resumed run keeps its model and objective: a flag asking for another one is an error, not ignored.
+    (The budget, --lr, --device, --amp and --data may change.)"""
+    from latentlab.core.errors import LatentlabError
+
+    mc, tc = resumed.model_config, resumed.train_config
+    fixed = (
+        ("--model", args.model, mc.kind),
+        ("--arch", args.arch, mc.arch),
+        ("--latent-dim", args.latent_dim, mc.latent_dim),
+        ("--batch-size", args.batch_size, tc.batch_size),
+        ("--beta", args.beta, tc.beta),
+        ("--seed", args.seed, tc.seed),
+        ("--gan-loss", args.gan_loss, tc.gan_loss),
+        ("--spectral-norm", args.spectral_norm, mc.spectral_norm),
+    )
+    for flag, given, saved in fixed:
+        if given is not None and given != saved:
+            asked = flag if isinstance(given, bool) else f"{flag} {given}"
+            has = f"{'with' if saved else 'without'} {flag}" if isinstance(saved, bool) else f"with {flag} {saved}"
+            raise LatentlabError(
+                f"{asked} does not fit --resume {args.resume}: that run was made {has}, which it keeps; "
+                f"leave {flag} out to continue it, or start a new run with --out"
+            )
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -121,3 +121,25 @@ def test_window_options_are_checked_before_qt_starts(tmp_path, capsys):
     assert code == 1 and "--after needs --screenshot" in err
     code, _, err = run(["gui", "--screenshot", str(tmp_path / "missing" / "x.png"), "--after", "1"], capsys)
     assert code == 1 and "choose another --screenshot" in err
+
+
+def test_resume_refuses_flags_that_would_change_the_run_instead_of_ignoring_them(tmp_path, capsys):
+    run_file = tmp_path / "gan.safetensors"
+    base = ["train", "--model", "gan", "--arch", "mlp", "--latent-dim", "8", "--steps", "2", "--batch-size", "16", "--device", "cpu"]
+    assert main([*base, "--out", str(run_file)]) == 0
+    saved = run_file.read_bytes()
+    for flags, named in (
+        (["--gan-loss", "hinge"], "--gan-loss hinge"),
+        (["--spectral-norm"], "--spectral-norm"),
+        (["--latent-dim", "16"], "--latent-dim 16"),
+        (["--model", "vae"], "--model vae"),
+        (["--seed", "5"], "--seed 5"),
+    ):
+        code, _, err = run(["train", "--resume", str(run_file), "--steps", "4", *flags], capsys)
+        last = err.strip().splitlines()[-1]
+        assert code == 1 and named in last and str(run_file) in last and "Traceback" not in err
+        assert "start a new run" in last
+        assert run_file.read_bytes() == saved
+    # Flags that agree with the run, and the ones a resumed run may change, are fine.
+    code, _, err = run(["train", "--resume", str(run_file), "--steps", "4", "--model", "gan", "--latent-dim", "8", "--lr", "1e-4"], capsys)
+    assert code == 0 and "resuming at step 2 of 4 steps" in err
