@@ -120,11 +120,7 @@ class Intervals:
     weights: float = 0.5
     eval_min: float = 1.0  # an epoch boundary triggers an evaluation at most this often
     eval_max: float = 10.0  # and one happens at least this often
-    share: float = 0.02  # but weight copies are spaced out to take at most this share of the worker's time
-    # and latents and evaluations at most this share each of the analyst's time, on the core the worker
-    # leaves to the window. A conv VAE's 2,000-image encode takes 0.5-0.7 s there: at 0.2 its scatter moves
-    # every 3-4 s (at the worker's old 0.02, every 27 s), at no measurable cost to the worker's steps.
-    analysis_share: float = 0.2
+    share: float = 0.02  # but each kind of snapshot is spaced out to take at most this share of the time
 
 
 class _Periodic:
@@ -349,9 +345,9 @@ class TrainingWorker(QObject):
         self._watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         now = time.monotonic()
         last_progress = 0.0
-        latents = _Periodic(iv.latents, iv.analysis_share, now)
+        latents = _Periodic(iv.latents, iv.share, now)
         weights = _Periodic(iv.weights, iv.share, now)
-        evaluation = _Periodic(iv.eval_min, iv.analysis_share, now)
+        evaluation = _Periodic(iv.eval_min, iv.share, now)
         last_epoch = int(trainer.epoch)
         steps = trainer.run()
         while True:
