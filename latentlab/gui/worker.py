@@ -120,19 +120,23 @@ class Intervals:
     weights: float = 0.5
     eval_min: float = 1.0  # an epoch boundary triggers an evaluation at most this often
     eval_max: float = 10.0  # and one happens at least this often
-    share: float = 0.02  # but each kind of snapshot is spaced out to take at most this share of the time
+    share: float = 0.02  # but each kind of snapshot is spaced out to take at most this share of the time,
+    latents_max: float = 5.0  # except that latents come at least this often and evaluations every eval_max
 
 
 class _Periodic:
     """A task due every `interval` seconds, spaced further apart when it is slow (a conv model, a big
-    held-out set, a busy machine) so that it never takes more than `share` of its thread's time."""
+    held-out set, a busy machine) so that it takes at most `share` of its thread's time, but never more
+    than `longest` apart. The analyst's snapshots run beside the training thread, so a slow one may take
+    more than `share` of the analyst's time: a conv VAE's 2,000-image encode (0.5-0.7 s) would otherwise
+    move the scatter every 30 s."""
 
-    def __init__(self, interval: float, share: float, now: float) -> None:
-        self.interval, self.share, self.last, self.cost = interval, share, now, 0.0
+    def __init__(self, interval: float, share: float, now: float, longest: float = float("inf")) -> None:
+        self.interval, self.share, self.longest, self.last, self.cost = interval, share, longest, now, 0.0
 
     def due(self, now: float, at_least: float | None = None) -> bool:
         gap = max(self.interval if at_least is None else at_least, self.cost / self.share)
-        return now - self.last >= gap
+        return now - self.last >= min(gap, self.longest)
 
     def run(self, task, *args) -> None:
         start = time.monotonic()
@@ -345,9 +349,9 @@ class TrainingWorker(QObject):
         self._watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         now = time.monotonic()
         last_progress = 0.0
-        latents = _Periodic(iv.latents, iv.share, now)
+        latents = _Periodic(iv.latents, iv.share, now, longest=iv.latents_max)
         weights = _Periodic(iv.weights, iv.share, now)
-        evaluation = _Periodic(iv.eval_min, iv.share, now)
+        evaluation = _Periodic(iv.eval_min, iv.share, now, longest=iv.eval_max)
         last_epoch = int(trainer.epoch)
         steps = trainer.run()
         while True:

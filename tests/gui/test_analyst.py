@@ -125,3 +125,32 @@ def test_a_bug_in_the_analysis_ends_the_run_with_a_message_in_the_window(qtbot, 
     qtbot.waitUntil(lambda: bool(window.errors) and window.session.state == IDLE, timeout=WAIT_MS)
     assert "encoder exploded" in window.errors[-1]
     assert window.session.threads_alive() == 0
+
+
+def test_a_slow_encoder_still_moves_the_scatter_every_few_seconds(qtbot, tiny_set, monkeypatch):
+    """Snapshots are spaced to take a small share of time, but never further apart than latents_max: a conv
+    VAE's encode takes ~0.6 s, which at a 2% share would move the scatter every 30 s."""
+    from latentlab.core import latent
+    from latentlab.gui import analyst as analyst_module
+    from latentlab.gui.main_window import MainWindow
+    from latentlab.gui.worker import Intervals
+
+    def slow_encode(*args, **kwargs):
+        import time
+
+        time.sleep(0.3)  # at a 2% share: one every 15 s
+        return latent.encode_means(*args, **kwargs)
+
+    monkeypatch.setattr(analyst_module, "encode_means", slow_encode)
+    intervals = Intervals(progress=0.02, latents=0.1, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.02, latents_max=0.5)
+    win = MainWindow(data=tiny_set, intervals=intervals)
+    win.show_dialogs = False
+    qtbot.addWidget(win)
+    steps = []
+    win.session.latents.connect(lambda snapshot: steps.append(snapshot.step))
+    try:
+        win.train()
+        qtbot.waitUntil(lambda: len(steps) >= 4, timeout=10_000)
+    finally:
+        win.session.shutdown()
+    assert steps == sorted(steps) and steps[-1] > 0
