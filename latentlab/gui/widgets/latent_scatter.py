@@ -140,6 +140,9 @@ class LatentScatter(QtWidgets.QWidget):
         self._picked_z: np.ndarray | None = None
         self._pending_pos: QtCore.QPointF | None = None
         self._hovered = -1
+        self._axis_labels: tuple[str, str] | None = None
+        self._circle_center: np.ndarray | None = None
+        self._hint_text: str | None = None
 
         self._view = _PickingViewBox(self)
         self._widget = pg.PlotWidget(viewBox=self._view)
@@ -443,13 +446,18 @@ class LatentScatter(QtWidgets.QWidget):
         self._legend.setVisible(self._mode == "vae" and bool(names))
 
     def _update_axes(self) -> None:
-        if self._plane is not None:
+        # Only on a change: setting a label re-lays out the axis and redraws it (each snapshot, 1 Hz).
+        if self._plane is not None and self._axis_labels != (self._plane.label_x, self._plane.label_y):
+            self._axis_labels = (self._plane.label_x, self._plane.label_y)
             style.axis_label(self._plot, "bottom", self._plane.label_x)
             style.axis_label(self._plot, "left", self._plane.label_y)
 
     def _update_circles(self) -> None:
         """The prior N(0, I) projected on the plane's orthonormal axes: circles around to_plane(0)."""
         center = np.zeros(2) if self._plane is None else self._plane.to_plane(np.zeros(self._plane.dim))[0]
+        if self._circle_center is not None and np.array_equal(center, self._circle_center):
+            return
+        self._circle_center = center
         diagonal = np.array([np.cos(np.pi / 4), np.sin(np.pi / 4)])
         for sigma, (circle, label) in enumerate(zip(self._circles, self._circle_labels), start=1):
             ring = center + sigma * self._unit_circle
@@ -458,7 +466,10 @@ class LatentScatter(QtWidgets.QWidget):
 
     def _update_hint(self) -> None:
         empty = self._plane is None or (self._mode == "vae" and self._xy is None)
-        self._hint.setText(HINTS[self._mode] if empty else "")
+        text = HINTS[self._mode] if empty else ""
+        if text != self._hint_text:  # setText lays the text out again
+            self._hint_text = text
+            self._hint.setText(text)
         if empty:
             center = np.zeros(2) if self._plane is None else self._plane.to_plane(np.zeros(self._plane.dim))[0]
             self._hint.setPos(*center)
