@@ -349,9 +349,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
     parallel = distributed.start(args.device)  # joins the torchrun job, if this is one of its processes
     try:
-        return train(args, parallel)
-    finally:
-        parallel.close()
+        code = train(args, parallel)
+    except BaseException:
+        parallel.close(finished=False)
+        raise
+    parallel.close()
+    return code
 
 
 def train(args: argparse.Namespace, parallel) -> int:

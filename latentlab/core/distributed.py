@@ -62,7 +62,7 @@ class SingleProcess:
     def main_first(self) -> Iterator[None]:
         yield
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
         pass
 
 
@@ -147,9 +147,16 @@ class DataParallel(SingleProcess):
         if self.local_rank == 0:
             dist.barrier()
 
-    def close(self) -> None:
-        if dist.is_initialized():
-            dist.destroy_process_group()
+    def close(self, finished: bool = True) -> None:
+        """Leave the job. After a finished run every rank first waits for the others (rank 0 still evaluates
+        and writes the checkpoint): a rank that tore its gloo group down while rank 0 was busy sometimes
+        aborted in its destructor (SIGABRT, 1 run in 8). After a failure no rank waits: the others may be
+        inside a collective that will never complete, and torchrun ends them."""
+        if not dist.is_initialized():
+            return
+        if finished:
+            dist.barrier()
+        dist.destroy_process_group()
 
     def _collective_device(self) -> torch.device:
         return self.device if self.device.type == "cuda" else torch.device("cpu")
