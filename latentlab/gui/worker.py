@@ -138,11 +138,12 @@ class _Periodic:
         gap = max(self.interval if at_least is None else at_least, self.cost / self.share)
         return now - self.last >= min(gap, self.longest)
 
-    def run(self, task, *args) -> None:
+    def run(self, task, *args):
         start = time.monotonic()
-        task(*args)
+        result = task(*args)
         self.last = time.monotonic()
         self.cost = self.last - start
+        return result
 
 
 class _Stopped(Exception):
@@ -382,8 +383,9 @@ class TrainingWorker(QObject):
                 last_progress = now
             self._check_analyst()
             self._collect(trainer)
+            state = None  # this step's weight copy, if one is made: the window and the analyst share it
             if weights.due(now):
-                weights.run(self._emit_weights, trainer)
+                state = weights.run(self._emit_weights, trainer)
                 trainer.reset_clock()  # images/s measures training, not snapshots
             if self._analyst.busy:
                 continue
@@ -397,7 +399,8 @@ class TrainingWorker(QObject):
                 kinds.add(HELDOUT)
                 evaluation.last, last_epoch = now, epoch
             if kinds:
-                self._analyst.submit(AnalysisJob(trainer.step, trainer.epoch, self._state_copy(trainer), frozenset(kinds)))
+                state = self._state_copy(trainer) if state is None else state
+                self._analyst.submit(AnalysisJob(trainer.step, trainer.epoch, state, frozenset(kinds)))
 
     def _pause_here(self, trainer: Trainer) -> None:
         self._flush(trainer)
@@ -458,8 +461,10 @@ class TrainingWorker(QObject):
     def _state_copy(trainer: Trainer) -> dict[str, torch.Tensor]:
         return {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
 
-    def _emit_weights(self, trainer: Trainer) -> None:
-        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, self._state_copy(trainer)))
+    def _emit_weights(self, trainer: Trainer) -> dict[str, torch.Tensor]:
+        state = self._state_copy(trainer)
+        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, state))
+        return state
 
     # Called in the analyst's thread: the signals are queued into the GUI thread like the worker's own.
     def _emit_latents(self, step: int, z: np.ndarray) -> None:
