@@ -42,6 +42,17 @@ def parse_directions(raw: object, dim: int | None) -> list[dict]:
     ]
 
 
+def minus_row(a: QtWidgets.QWidget, b: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """"A minus B": the two ends of an attribute direction, side by side."""
+    row_widget = QtWidgets.QWidget()
+    row = QtWidgets.QHBoxLayout(row_widget)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(a, 1)
+    row.addWidget(QtWidgets.QLabel("minus"))
+    row.addWidget(b, 1)
+    return row_widget
+
+
 class ArithmeticTool(QtWidgets.QWidget):
     def __init__(self, host: ToolHost, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,12 +72,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         # classes
         self.class_a = QtWidgets.QComboBox()
         self.class_b = QtWidgets.QComboBox()
-        classes = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(classes)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.class_a, 1)
-        row.addWidget(QtWidgets.QLabel("minus"))
-        row.addWidget(self.class_b, 1)
+        classes = minus_row(self.class_a, self.class_b)
         # selection
         self.brush_buttons = {name: QtWidgets.QPushButton(f"Brush {name}") for name in ("A", "B")}
         for name, button in self.brush_buttons.items():
@@ -87,12 +93,7 @@ class ArithmeticTool(QtWidgets.QWidget):
         # bookmarks
         self.mark_a = QtWidgets.QComboBox()
         self.mark_b = QtWidgets.QComboBox()
-        marks = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(marks)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.mark_a, 1)
-        row.addWidget(QtWidgets.QLabel("minus"))
-        row.addWidget(self.mark_b, 1)
+        marks = minus_row(self.mark_a, self.mark_b)
         # saved
         self.saved_box = QtWidgets.QComboBox()
         self.delete_button = QtWidgets.QPushButton("Delete")
