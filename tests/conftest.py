@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+import faulthandler
+import sys
 
 import pytest
 
 from latentlab.core.data import named_sets
 from latentlab.core.data.imageset import ImageSet
 from tiny_sets import make_tiny_set
+
+
+BACKSTOP_EXTRA_S = 60
+
+
+@pytest.fixture(autouse=True)
+def hang_backstop(request: pytest.FixtureRequest):
+    """pytest-timeout's timer thread needs the GIL to report a hang; a deadlock that holds the GIL (a Qt
+    destructor and the GUI thread, say) would stop it too. faulthandler's watchdog is plain C: a minute after
+    the per-test timeout it prints every thread's stack and ends the process (a failing exit code)."""
+    timeout = float(request.config.getoption("timeout", None) or request.config.getini("timeout") or 0)
+    if timeout <= 0:
+        yield
+        return
+    faulthandler.dump_traceback_later(timeout + BACKSTOP_EXTRA_S, exit=True, file=sys.__stderr__)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture

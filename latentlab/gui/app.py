@@ -90,6 +90,7 @@ def run_app(
     from PySide6 import QtCore, QtWidgets
 
     from latentlab.gui import theme
+    from latentlab.gui.gc_policy import collect_garbage_in_gui_thread
     from latentlab.gui.main_window import MainWindow
 
     _quiet_offscreen_noise()
@@ -97,6 +98,7 @@ def run_app(
     app.setApplicationName("latentlab")
     app.setApplicationDisplayName("latentlab")
     theme.apply(app)
+    collect_garbage_in_gui_thread()
 
     failed: list[str] = []
 

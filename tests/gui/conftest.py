@@ -9,6 +9,16 @@ if not os.environ["QT_QPA_PLATFORM"]:  # set but empty counts as unset
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def garbage_collected_in_gui_thread(qapp):
+    """As in the app (gui/gc_policy.py): cycles holding Qt objects are freed in the GUI thread only."""
+    from latentlab.gui.gc_policy import collect_garbage_in_gui_thread
+
+    collector = collect_garbage_in_gui_thread()
+    yield collector
+    collector.stop()
+
+
 @pytest.fixture
 def window(qtbot, tiny_set):
     """The whole window on a tiny data set, with fast snapshots; every thread is gone afterwards."""
