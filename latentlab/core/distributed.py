@@ -52,8 +52,9 @@ class SingleProcess:
     def no_sync(self, module: nn.Module):
         return contextlib.nullcontext()
 
-    def all_finite(self, value: torch.Tensor) -> bool:
-        return bool(torch.isfinite(value).all())
+    def max_abs(self, value: torch.Tensor) -> float:
+        """The largest magnitude in `value` (inf for a NaN)."""
+        return float(value.detach().abs().nan_to_num(nan=float("inf")).max())
 
     def mean_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
         return metrics
@@ -123,11 +124,13 @@ class DataParallel(SingleProcess):
         """A backward pass whose gradients for `module` are thrown away (the GAN's D in the G step)."""
         return module.no_sync() if isinstance(module, DistributedDataParallel) else contextlib.nullcontext()
 
-    def all_finite(self, value: torch.Tensor) -> bool:
-        """Finite on every rank: all ranks must agree to step, or one would wait forever for the others."""
-        flag = torch.isfinite(value.detach()).all().to(self._collective_device(), torch.float32).reshape(1)
-        dist.all_reduce(flag, op=dist.ReduceOp.MIN)
-        return bool(flag.item() > 0)
+    def max_abs(self, value: torch.Tensor) -> float:
+        """The largest magnitude on any rank (inf for a NaN): all ranks must agree to step, or one would wait
+        forever for the others."""
+        local = value.detach().abs().nan_to_num(nan=float("inf")).max()
+        flag = local.to(self._collective_device(), torch.float64).reshape(1)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return float(flag.item())
 
     def mean_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
         """Each rank's means over its shard, averaged: the global batch's means (shards are equal)."""

@@ -6,6 +6,7 @@ between any two steps. Reports carry Python floats only.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -17,6 +18,7 @@ from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
 from latentlab.core.device import pick_device, seed_everything
 from latentlab.core.distributed import SingleProcess
+from latentlab.core.divergence import DivergenceGuard, non_finite_message
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
 from latentlab.core.models import GAN, VAE, build_model
@@ -30,7 +32,7 @@ GAN_CRITIC_METRICS = ("d_loss", "g_loss", "critic_real", "critic_fake")  # hinge
 
 
 class TrainingDiverged(LatentlabError):
-    """The loss or the gradients stopped being finite; the weights were left at the last finite step."""
+    """A loss or gradient norm became non-finite or exploded (core/divergence.py); that step was not taken."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Trainer:
         self.batches_per_epoch = max(1, len(self.train_x) // self.batch_size)
         self.step = 0
         self.history = History()
+        self.divergence = DivergenceGuard()
         self._order = torch.randperm(len(self.train_x), generator=self.rng)
         self._rate = 0.0
         self._last_time: float | None = None
@@ -155,29 +158,33 @@ class Trainer:
         self._last_time = None
 
     def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, what: str) -> None:
-        """Step only on finite loss and gradients, so a divergence leaves the last finite weights.
+        """Step only on a sane loss and gradients: non-finite or exploded ones (core/divergence.py) raise
+        TrainingDiverged before the step is taken.
 
         Under torchrun the loss check is collective (every rank stops together) and the gradients are
         already averaged across ranks, so their check agrees everywhere. With a float16 loss scaler,
         overflowing gradients are expected now and then: the scaler skips that step and lowers the scale.
         """
         optimizer.zero_grad(set_to_none=True)
-        if not self.parallel.all_finite(loss):
-            raise TrainingDiverged(
-                f"{what} became {loss.item()} at step {self.step + 1}: lower the learning rate "
-                f"(now {self.train_config.lr:g}) and train again"
-            )
+        self._check_sane(what, self.parallel.max_abs(loss))
         self.precision.backward(loss)
         self.precision.unscale(optimizer)
         params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, float("inf"))
-        if not torch.isfinite(grad_norm) and not self.precision.overflow_is_expected():
-            optimizer.zero_grad(set_to_none=True)
-            raise TrainingDiverged(
-                f"gradients of the {what} became non-finite at step {self.step + 1}: lower the learning rate "
-                f"(now {self.train_config.lr:g}) and train again"
-            )
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(params, float("inf")))
+        if math.isfinite(grad_norm) or not self.precision.overflow_is_expected():
+            try:
+                self._check_sane(f"gradient norm of the {what}", grad_norm)
+            except TrainingDiverged:
+                optimizer.zero_grad(set_to_none=True)
+                raise
         self.precision.step(optimizer)
+
+    def _check_sane(self, what: str, magnitude: float) -> None:
+        step, lr = self.step + 1, self.train_config.lr
+        if not math.isfinite(magnitude):
+            raise TrainingDiverged(non_finite_message(what, magnitude, step, lr))
+        if self.divergence.exploded(what, magnitude):
+            raise TrainingDiverged(self.divergence.message(what, magnitude, step, lr))
 
     # -- subclass hooks -----------------------------------------------------------------------
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
@@ -209,6 +216,7 @@ class Trainer:
         if "order" in loop_state and len(loop_state["order"]) == len(self.train_x):
             self._order = loop_state["order"].clone()
         self.precision.restore(loop_state)
+        self.divergence.reset()  # the resumed weights set the scale
         self.step = step
         if history is not None:
             self.history = history

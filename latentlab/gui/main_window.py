@@ -572,9 +572,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_diverged(self, message: str) -> None:
         self.show_error(
-            f"Training diverged and is paused: {message}.\n\n"
-            "What to try: press Stop, lower the learning rate and press Train to continue from the last finite "
-            "weights; or press Reset to start over."
+            f"Training stopped: {message}.\n\n"
+            "What to try: lower the learning rate and press Train to continue from the weights before the "
+            "divergence, or press Reset to start over."
         )
 
     def _on_failed(self, message: str, trace: str) -> None:
@@ -593,6 +593,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_status(f"stopped at step {end.step:,}: explore the model, save it, or press Train to continue")
         elif end.reason == "finished":
             self.set_status(f"finished after {end.step:,} steps")
+        elif end.reason == "diverged":
+            self.set_status(f"diverged after step {end.step:,}: lower the learning rate and press Train to continue")
         self.rate_field.setText("")
 
     def _on_state(self, state: str) -> None:

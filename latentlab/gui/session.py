@@ -220,8 +220,7 @@ class TrainingSession(QObject):
             self._set_state(PAUSED)
 
     def _on_diverged(self, message: str) -> None:
-        self._set_state(PAUSED)
-        self.diverged.emit(message)
+        self.diverged.emit(message)  # the run's `ended` follows
 
     def _on_ended(self, end: RunEnd) -> None:
         """The current run ended by itself (budget spent or failure)."""

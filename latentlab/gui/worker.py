@@ -106,7 +106,7 @@ class HeldOutReport:
 class RunEnd:
     """The last word of a run. `checkpoint` (CPU copies) lets the window save or continue it later."""
 
-    reason: str  # "stopped" | "finished" | "failed"
+    reason: str  # "stopped" | "finished" | "diverged" | "failed"
     step: int
     checkpoint: Checkpoint | None
 
@@ -170,7 +170,7 @@ class TrainingWorker(QObject):
     weights = Signal(object)  # WeightsSnapshot
     heldout = Signal(object)  # HeldOutReport
     paused = Signal(int)  # the step at which the loop actually paused
-    diverged = Signal(str)  # TrainingDiverged message; the worker pauses itself
+    diverged = Signal(str)  # TrainingDiverged message; the run then ends with reason "diverged"
     failed = Signal(str, str)  # message, traceback text ("" for a LatentlabError)
     saved = Signal(str)  # path of a checkpoint written on request
     save_failed = Signal(str)
@@ -364,12 +364,10 @@ class TrainingWorker(QObject):
             self._handle_saves(trainer)
             try:
                 report = next(steps, None)
-            except TrainingDiverged as exc:
+            except TrainingDiverged as exc:  # the step was not taken: the weights are the last sane ones
                 self._flush(trainer)
                 self.diverged.emit(str(exc))
-                self._pause_requested = True  # wait for the user; the weights are the last finite ones
-                steps = trainer.run()
-                continue
+                return "diverged"
             if report is None:  # the budget is spent
                 self._flush(trainer)
                 self._snapshot(trainer, evaluate=True)

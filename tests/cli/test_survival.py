@@ -89,3 +89,13 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path, capsys):
     resumed = load_checkpoint(out)
     assert resumed.step == 8 and resumed.train_config.lr == 1e-4
     assert resumed.optimizer_states["vae"]["param_groups"][0]["lr"] == 1e-4
+
+
+def test_a_gan_at_learning_rate_50_is_a_divergence_not_a_success(tmp_path, capsys):
+    out = tmp_path / "gan.safetensors"
+    code = main(["train", "--model", "gan", "--data", "builtin", "--lr", "50", "--steps", "300", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_DIVERGED
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("latentlab: error: diverged: the ") and "learning rate too high?" in last
+    assert f"nothing was written to {out}" in last and not out.exists()

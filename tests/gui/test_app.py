@@ -182,23 +182,28 @@ def test_save_and_reopen_a_checkpoint_brings_the_curves_back(qtbot, window, tmp_
     assert not window.errors
 
 
-def test_divergence_pauses_and_says_what_to_try(qtbot, window, monkeypatch):
+def test_divergence_stops_the_run_says_what_to_try_and_train_continues_from_the_last_sane_weights(qtbot, window, monkeypatch):
     from latentlab.core.training import TrainingDiverged, VAETrainer
 
     real = VAETrainer.optimise
 
     def diverge_at_step_5(self, batch):
-        if self.step == 4:
-            raise TrainingDiverged("VAE loss became nan at step 5: lower the learning rate")
+        if self.step == 4 and self.train_config.lr > 1e-3:
+            raise TrainingDiverged("diverged: the VAE loss reached 1e+09 at step 5 (learning rate too high? ...)")
         return real(self, batch)
 
     monkeypatch.setattr(VAETrainer, "optimise", diverge_at_step_5)
+    window.controls.lr.setValue(0.01)
     window.train()
-    qtbot.waitUntil(lambda: bool(window.errors), timeout=WAIT_MS)
-    assert "diverged" in window.errors[-1] and "learning rate" in window.errors[-1]
-    qtbot.waitUntil(lambda: window.session.state == PAUSED, timeout=WAIT_MS)
-    assert window.step == 4  # the weights are those of the last finite step
-    assert window.controls.train_button.text() == "Resume"
+    qtbot.waitUntil(lambda: bool(window.errors) and window.session.state == IDLE, timeout=WAIT_MS)
+    assert "diverged" in window.errors[-1] and "lower the learning rate" in window.errors[-1]
+    assert window.step == 4 and window.session.last_checkpoint.step == 4  # the step that diverged was not taken
+    assert window.session.threads_alive() == 0
+    assert window.controls.train_button.text() == "Train"
+    window.controls.lr.setValue(1e-3)
+    window.train()  # continues the same run at the lower rate
+    qtbot.waitUntil(lambda: window.step > 6, timeout=WAIT_MS)
+    assert len(window.errors) == 1
 
 
 def test_errors_are_shown_not_raised(qtbot, window, tmp_path):
