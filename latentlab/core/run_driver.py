@@ -1,0 +1,339 @@
+"""One training run, end to end, with no Qt: the CLI's `train` and the window's worker are thin faces over it.
+
+`RunDriver.run()` builds the trainer (loading the data, or resuming a checkpoint), then steps it, and yields
+plain messages (core/messages.py) as it goes: the RunInfo, a StepDone per step (with the GAN failure alarms),
+HeldOutReports, Paused, Saved / SaveFailed, Diverged, and always last a RunEnd. Between two steps it obeys a
+`RunControl` that another thread may poke (stop, pause, resume, save). Held-out evaluation is a pluggable
+`Evaluation`: each epoch on the training thread by default (the CLI); the window hands it to a thread beside it.
+Errors in the data or the settings (LatentlabError) propagate to the face, which reports them its own way.
+"""
+
+from __future__ import annotations
+
+import copy
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+from latentlab.core.checkpoint import Checkpoint, checkpoint_from_trainer, save_checkpoint
+from latentlab.core.config import ModelConfig, TrainConfig
+from latentlab.core.data import ImageSet, load_data
+from latentlab.core.device import pick_device
+from latentlab.core.distributed import SingleProcess
+from latentlab.core.errors import LatentlabError
+from latentlab.core.gan_alarms import GanWatch
+from latentlab.core.history import History
+from latentlab.core.messages import (
+    HELDOUT_PREFIX,
+    Diverged,
+    HeldOutReport,
+    HistorySnapshot,
+    Paused,
+    RunEnd,
+    RunInfo,
+    Saved,
+    SaveFailed,
+    StepDone,
+)
+from latentlab.core.precision import precision_for
+from latentlab.core.training import GANTrainer, Trainer, TrainingDiverged, make_trainer
+
+
+@dataclass(frozen=True, eq=False)
+class RunPlan:
+    """What to train, on what, and where it is saved."""
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    data_spec: str = "builtin"
+    data_dir: str | None = None
+    data: ImageSet | None = None  # already loaded: skips loading `data_spec`
+    resume: Checkpoint | None = None  # continue this run (its weights, optimizers, loop state and history)
+    out: Path | None = None  # periodic and final saves go here (the CLI); None: only the saves asked for
+    save_every: float | None = None  # seconds between periodic saves to `out`
+
+
+class RunControl:
+    """Flags another thread sets; the driver acts on them between two steps (never in the middle of one)."""
+
+    def __init__(self, paused: bool = False) -> None:
+        self._stop = threading.Event()
+        self._wake = threading.Event()  # set whenever a flag changes or a request arrives
+        self._pause = paused
+        self._saves: queue.SimpleQueue[tuple[str, dict]] = queue.SimpleQueue()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def pause(self) -> None:
+        self._pause = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._pause = False
+        self._wake.set()
+
+    def request_save(self, path: str | Path, extra: dict | None = None) -> None:
+        """Save between two steps; `extra` (JSON data such as bookmarks) travels in the checkpoint."""
+        self._saves.put((str(path), dict(extra or {})))
+        self._wake.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def pause_requested(self) -> bool:
+        return self._pause and not self._stop.is_set()
+
+    def wait_for_change(self) -> None:
+        self._wake.wait()
+        self._wake.clear()
+
+    def take_saves(self) -> list[tuple[str, dict]]:
+        saves = []
+        while True:
+            try:
+                saves.append(self._saves.get_nowait())
+            except queue.Empty:
+                return saves
+
+
+class Evaluation(Protocol):
+    """When and where the run's held-out figures are measured."""
+
+    def after_step(self, trainer: Trainer, epoch_ended: bool) -> None: ...
+
+    def at_end(self, trainer: Trainer) -> None:
+        """Make sure figures of the last step are (or will be) collected; may wait."""
+
+    def collect(self) -> list[HeldOutReport]:
+        """Figures finished since the last call, oldest first."""
+
+    def close(self) -> None: ...
+
+
+class EvaluateEachEpoch:
+    """Held-out figures on the training thread after every epoch and at the end. Under torchrun only the main
+    process evaluates (the others go on to the next step and wait for it there)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._done: list[HeldOutReport] = []
+        self._last_step: int | None = None
+
+    def after_step(self, trainer: Trainer, epoch_ended: bool) -> None:
+        if epoch_ended:
+            self._evaluate(trainer)
+
+    def at_end(self, trainer: Trainer) -> None:
+        if self._last_step != trainer.step:
+            self._evaluate(trainer)
+
+    def collect(self) -> list[HeldOutReport]:
+        done, self._done = self._done, []
+        return done
+
+    def close(self) -> None:
+        pass
+
+    def _evaluate(self, trainer: Trainer) -> None:
+        if self.enabled:
+            self._done.append(HeldOutReport(trainer.step, trainer.epoch, trainer.evaluate()))
+            self._last_step = trainer.step
+            trainer.reset_clock()  # images/s measures training, not evaluation
+
+
+class _Stopped(Exception):
+    """Raised from the loading progress callback to abandon loading when stop is requested."""
+
+
+class RunDriver:
+    """Owns one run: build or resume, the step loop, evaluation, saves, alarms, divergence, the final report.
+
+    Iterate `run()` in one thread; `control` may be used from any other. `data` (read-only arrays) and
+    `trainer` are set once built; `on_status` receives lines while the data loads (a blocking call that
+    cannot yield)."""
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        control: RunControl | None = None,
+        *,
+        evaluation: Evaluation | None = None,
+        parallel: SingleProcess | None = None,
+        on_status: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.plan = plan
+        self.control = control or RunControl()
+        self.parallel = parallel or SingleProcess()
+        self.evaluation = evaluation or EvaluateEachEpoch(enabled=self.parallel.is_main)
+        self.on_status = on_status
+        self.data: ImageSet | None = plan.data
+        self.trainer: Trainer | None = None
+        self.metrics: dict[str, float] = dict(plan.resume.metrics) if plan.resume else {}  # latest held-out
+        self.saved_step: int | None = None  # the step last written to plan.out by this run
+        self.end: RunEnd | None = None
+
+    # -- the run ------------------------------------------------------------------------------------
+    def run(self) -> Iterator[object]:
+        reason = "stopped"
+        try:
+            trainer = self._build()
+            if trainer is not None:
+                yield self._info(trainer)
+                reason = yield from self._steps(trainer)
+                if reason == "finished":
+                    self.evaluation.at_end(trainer)
+                    yield from self._collect()
+                if reason != "diverged" and self.plan.out is not None:
+                    yield self.save_to_out()
+        finally:
+            self.evaluation.close()
+        self.end = RunEnd(reason, self.trainer.step if self.trainer else 0, self.final_checkpoint(), dict(self.metrics))
+        yield self.end
+
+    def _build(self) -> Trainer | None:
+        plan, mc, tc = self.plan, self.plan.model_config, self.plan.train_config
+        precision_for(pick_device(tc.device), tc.amp)  # a missing GPU is refused before any loading
+        if self.control.stop_requested:
+            return None
+        if self.data is None:
+            self.on_status("building built-in dataset…" if plan.data_spec == "builtin" else f"loading {plan.data_spec}…")
+            try:
+                with self.parallel.main_first():  # one download or dataset build per machine
+                    self.data = load_data(plan.data_spec, plan.data_dir, channels=mc.channels, image_size=mc.image_size,
+                                          seed=tc.seed, progress=self._loading_progress)
+            except _Stopped:
+                return None
+        if self.control.stop_requested:
+            return None
+        self.on_status(f"building the {mc.kind.upper()} ({mc.arch}, {mc.latent_dim}-D)…")
+        trainer = make_trainer(mc, tc, self.data, self.parallel)
+        if plan.resume is not None:
+            ck = plan.resume
+            history = History.from_dict(ck.history.to_dict()) if ck.history is not None else None
+            trainer.restore(ck.step, ck.model_state, ck.optimizer_states, ck.loop_state, history)
+        self.trainer = trainer
+        return trainer
+
+    def _loading_progress(self, text: str) -> None:
+        if self.control.stop_requested:
+            raise _Stopped()
+        self.on_status(text)
+
+    def _info(self, trainer: Trainer) -> RunInfo:
+        data, resumed = self.data, self.plan.resume
+        return RunInfo(
+            model_config=trainer.model_config,
+            train_config=trainer.train_config,
+            data_spec=self.plan.data_spec,
+            data_name=data.name,
+            n_train=len(data.train_images),
+            n_test=len(data.test_images),
+            class_names=tuple(data.class_names),
+            device=str(trainer.device),
+            batch_size=trainer.batch_size,
+            batches_per_epoch=trainer.batches_per_epoch,
+            total_steps=trainer.total_steps,
+            step=trainer.step,
+            history=HistorySnapshot.of(trainer.history) if resumed is not None and resumed.history is not None else None,
+            precision=trainer.precision.describe() if trainer.precision.enabled else None,
+            world_size=self.parallel.world_size,
+            warnings=tuple(data.warnings),
+        )
+
+    def _steps(self, trainer: Trainer) -> Iterator[object]:
+        """The step loop; returns why it ended."""
+        control, plan = self.control, self.plan
+        watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
+        epochs_done = int(trainer.epoch)
+        last_save = time.monotonic()
+        steps = trainer.run()
+        while True:
+            if control.pause_requested:
+                yield Paused(trainer.step)
+                while control.pause_requested:
+                    yield from self._requested_saves()
+                    control.wait_for_change()
+                trainer.reset_clock()
+            if control.stop_requested:
+                return "stopped"
+            yield from self._requested_saves()
+            try:
+                report = next(steps, None)
+            except TrainingDiverged as exc:  # that step was not taken: the weights are the last sane ones
+                yield Diverged(str(exc))
+                return "diverged"
+            if report is None:
+                return "finished"
+            changes = watch.after_step(report.step, report.metrics) if watch is not None else None
+            active = tuple(watch.active.values()) if watch is not None else ()
+            yield StepDone(report, changes.started if changes else (), active)
+            epoch_ended = int(report.epoch) > epochs_done
+            epochs_done = int(report.epoch)
+            self.evaluation.after_step(trainer, epoch_ended)
+            yield from self._collect()
+            if plan.out is not None and plan.save_every is not None and time.monotonic() - last_save >= plan.save_every:
+                yield self.save_to_out()
+                last_save = time.monotonic()
+                trainer.reset_clock()
+
+    def _collect(self) -> Iterator[HeldOutReport]:
+        """Held-out figures join the run: its latest metrics and its history (so checkpoints carry them)."""
+        for report in self.evaluation.collect():
+            self.metrics = {k: v for k, v in report.metrics.items()}
+            self.trainer.history.add(report.step, {HELDOUT_PREFIX + k: v for k, v in report.metrics.items() if k != "n"})
+            yield report
+
+    # -- saving -------------------------------------------------------------------------------------
+    def _requested_saves(self) -> Iterator[Saved | SaveFailed]:
+        for path, extra in self.control.take_saves():
+            yield from self._collect()
+            try:
+                self._write(Path(path), extra)
+            except (LatentlabError, OSError) as exc:
+                yield SaveFailed(f"could not save {path}: {exc}")
+            else:
+                yield Saved(path, self.trainer.step)
+
+    def save_to_out(self) -> Saved:
+        """Write the run to plan.out now (also after an interrupt has ended `run()`); errors propagate."""
+        self._write(self.plan.out)
+        self.saved_step = self.trainer.step
+        return Saved(str(self.plan.out), self.trainer.step)
+
+    def _write(self, path: Path, extra: dict | None = None) -> None:
+        if self.parallel.is_main:  # every process holds the same weights; one writes
+            save_checkpoint(path, checkpoint_from_trainer(self.trainer, self.plan.data_spec, self.metrics, extra))
+
+    def final_checkpoint(self) -> Checkpoint | None:
+        """A CPU copy of the run's whole state, to save or continue from after the training thread is gone."""
+        trainer = self.trainer
+        if trainer is None:
+            return None
+        ck = checkpoint_from_trainer(trainer, self.plan.data_spec, self.metrics)
+        cpu = lambda tensors: {k: v.detach().to("cpu", copy=True) for k, v in tensors.items()}  # noqa: E731
+        return Checkpoint(
+            model_config=ck.model_config,
+            train_config=ck.train_config,
+            data_spec=ck.data_spec,
+            step=ck.step,
+            model_state=cpu(ck.model_state),
+            optimizer_states=copy.deepcopy(ck.optimizer_states),
+            loop_state=cpu(ck.loop_state),
+            metrics=dict(ck.metrics),
+            history=History.from_dict(trainer.history.to_dict()),
+        )
+
+
+def state_copy(trainer: Trainer) -> dict[str, torch.Tensor]:
+    """CPU copies of the model's weights, for another thread to read."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
