@@ -98,11 +98,13 @@ def measure(quick: bool = False) -> dict[str, object]:
     from latentlab.core.data import load_data
     from latentlab.core.training import make_trainer
     from latentlab.gui import theme
+    from latentlab.gui.process_setup import configure_gui_process
     from latentlab.gui.main_window import MainWindow
     from latentlab.gui.worker import available_cores, worker_threads
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     theme.apply(app)
+    configure_gui_process()  # as the app does at start
     data = load_data("builtin")
     window = MainWindow()
     window.show_dialogs = False

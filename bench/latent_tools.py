@@ -34,12 +34,14 @@ def main() -> None:
     from latentlab.core.export import gif_bytes
     from latentlab.core.latent import interpolation_path
     from latentlab.gui import theme
+    from latentlab.gui.process_setup import configure_gui_process
     from latentlab.gui.main_window import MainWindow
     from latentlab.gui.worker import available_cores
 
     load_before = os.getloadavg()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     theme.apply(app)
+    configure_gui_process()  # as the app does at start
 
     def spin(ms: int) -> None:
         loop = QtCore.QEventLoop()

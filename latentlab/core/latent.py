@@ -149,7 +149,7 @@ def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 10
     try:
         with torch.no_grad():
             for start in range(0, len(images_uint8), chunk):
-                batch = torch.from_numpy(np.ascontiguousarray(images_uint8[start : start + chunk]))
+                batch = torch.tensor(images_uint8[start : start + chunk])  # a copy: the images may be read-only
                 x = batch.to(device=device, dtype=torch.float32).div_(255.0)
                 mu, _ = vae.encode(x)
                 means.append(mu.detach().to("cpu", torch.float32).numpy())

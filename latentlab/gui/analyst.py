@@ -7,9 +7,10 @@ core the training thread leaves to the window, with one torch thread.
 
 The worker hands it one job at a time between two steps (`submit`): a step, its weights and what to do. While
 a job runs, `submit` declines and the worker offers again after a later step, so jobs never queue up behind
-a slow model; `submit(..., wait=True)` (a pause, the end of a run) waits for the running job first. Results
-go out through the callbacks (the worker's signals, queued into the GUI thread); held-out results also wait
-in `collect()` for the worker, which keeps them in the run's history so that a saved checkpoint has them.
+a slow model; `submit(..., wait=True)` (a pause, the end of a run) waits for the running job first. Latents
+go out through `on_latents` (the worker's signal, queued into the GUI thread); held-out results wait in
+`collect()` for the run driver, which keeps them in the run's history so that a saved checkpoint has them.
+run_analysis.py decides when to submit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.latent import encode_means
+from latentlab.core.messages import HeldOutReport, read_only
 from latentlab.core.models import build_model
 from latentlab.core.training import evaluate_model
 
@@ -38,13 +40,6 @@ class AnalysisJob:
     kinds: frozenset[str]  # LATENTS and/or HELDOUT
 
 
-@dataclass(frozen=True)
-class HeldOutResult:
-    step: int
-    epoch: float
-    metrics: dict[str, float]
-
-
 class Analyst:
     """One analysis thread for one run. `close()` joins it; the worker calls it before its last signal."""
 
@@ -55,7 +50,7 @@ class Analyst:
         subset_images: np.ndarray,
         test_images: torch.Tensor,
         on_latents: Callable[[int, np.ndarray], None],
-        on_heldout: Callable[[HeldOutResult], None],
+        on_heldout: Callable[[HeldOutReport], None] | None = None,
     ) -> None:
         self.model_config = model_config
         self.train_config = train_config
@@ -68,7 +63,7 @@ class Analyst:
         self._running = False
         self._closed = False
         self._condition = threading.Condition()
-        self._results: list[HeldOutResult] = []
+        self._results: list[HeldOutReport] = []
         self.costs: dict[str, float] = {LATENTS: 0.0, HELDOUT: 0.0}  # seconds the last job of each kind took
         self.error: BaseException | None = None  # a bug in a job: the worker reports it and ends the run
         self._thread = threading.Thread(target=self._loop, name="latentlab-analyst", daemon=True)
@@ -94,7 +89,7 @@ class Analyst:
         with self._condition:
             self._condition.wait_for(lambda: not self.busy or self._closed)
 
-    def collect(self) -> list[HeldOutResult]:
+    def collect(self) -> list[HeldOutReport]:
         """Held-out results finished since the last call, oldest first."""
         with self._condition:
             results, self._results = self._results, []
@@ -132,15 +127,16 @@ class Analyst:
             start = time.monotonic()
             z = encode_means(model, self._subset_images, chunk=500)
             self.costs[LATENTS] = time.monotonic() - start
-            self._on_latents(job.step, z)
+            self._on_latents(job.step, read_only(z))
         if HELDOUT in job.kinds:
             start = time.monotonic()
             metrics = {k: float(v) for k, v in evaluate_model(model, self._test_images, self.train_config).items()}
             self.costs[HELDOUT] = time.monotonic() - start
-            result = HeldOutResult(job.step, job.epoch, metrics)
+            result = HeldOutReport(job.step, job.epoch, metrics)
             with self._condition:
                 self._results.append(result)
-            self._on_heldout(result)
+            if self._on_heldout is not None:
+                self._on_heldout(result)
 
     def _model_with(self, state: dict[str, torch.Tensor]) -> torch.nn.Module:
         if self._model is None:

@@ -90,15 +90,15 @@ def run_app(
     from PySide6 import QtCore, QtWidgets
 
     from latentlab.gui import theme
-    from latentlab.gui.gc_policy import collect_garbage_in_gui_thread
     from latentlab.gui.main_window import MainWindow
+    from latentlab.gui.process_setup import configure_gui_process
 
     _quiet_offscreen_noise()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "latentlab"])
     app.setApplicationName("latentlab")
     app.setApplicationDisplayName("latentlab")
     theme.apply(app)
-    collect_garbage_in_gui_thread()
+    configure_gui_process()
 
     failed: list[str] = []
 

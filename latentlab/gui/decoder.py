@@ -94,7 +94,7 @@ class LatentDecoder:
         if z.ndim != 2 or z.shape[1] != dim:
             raise LatentlabError(f"the decoder takes {dim}-D latent points, got an array of shape {list(z.shape)}")
         with self._thread_limit(), torch.inference_mode():
-            images = model.decode(torch.from_numpy(np.ascontiguousarray(z)))
+            images = model.decode(torch.tensor(z))  # a copy: z may be a read-only snapshot
             return images.clamp_(0.0, 1.0).numpy()
 
     def encode(self, images_uint8: np.ndarray, chunk: int = 1000) -> np.ndarray:

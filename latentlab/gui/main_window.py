@@ -38,7 +38,8 @@ from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, Sample
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.widgets.sample_grid import GRID_MAX
-from latentlab.gui.worker import HeldOutReport, Intervals, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
+from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
+from latentlab.gui.run_analysis import Intervals
 
 DEFAULT_SIZE = (1400, 900)
 DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
@@ -98,6 +99,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.saved_paths: list[str] = []
         self._kind = model
         self._info: RunInfo | None = None
+        self._run_data: ImageSet | None = None  # the current run's images (read-only), shared with the worker
         self._picked: np.ndarray | None = None
         self._hovered = -1
         self._step = 0
@@ -471,10 +473,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """The compare view, with the current run (or the last opened/trained model) on its left."""
         info = self._info
         if self._compare is None:
-            self._compare = CompareDialog(self, data=info.data if info else None,
+            self._compare = CompareDialog(self, data=self._run_data,
                                           data_spec=info.data_spec if info else None, data_dir=self._data_dir)
         elif info is not None:
-            self._compare.data, self._compare.data_spec = info.data, info.data_spec
+            self._compare.data, self._compare.data_spec = self._run_data, info.data_spec
         if self._last_weights is not None and info is not None:
             self._compare.set_source("left", "current run", checkpoint_from_snapshot(self._last_weights, info))
         self._compare.show()
@@ -509,8 +511,9 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         if info.history is not None:
             self.loss_plot.set_history(info.history)
-        if info.data is not None:
-            self.meters.start_run(info.data)
+        self._run_data = self.session.run_data
+        if self._run_data is not None:
+            self.meters.start_run(self._run_data)
         self.device_field.setText(info.device)
         self._step = info.step
         self.step_field.setText(f"step {info.step:,}")
@@ -737,6 +740,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.meters_panel.clear()
         self._last_weights = None
         self._info = None
+        self._run_data = None
         self._picked = None
         self._hovered = -1
         self._step = 0

@@ -9,7 +9,6 @@ terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApp
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -18,13 +17,11 @@ from latentlab.core.checkpoint import Checkpoint, save_checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
-from latentlab.gui.worker import Intervals, RunEnd, TrainingWorker
+from latentlab.core.messages import RunEnd
+from latentlab.gui.worker import Intervals, TrainingWorker
 
 IDLE, LOADING, RUNNING, PAUSED = "idle", "loading", "running", "paused"
 STOP_WAIT_MS = 5_000
-# The worker releases the GIL in every torch op and must win it back from the GUI thread (which paints
-# in Python) after each: with Python's default 5 ms switch interval it can wait that long per op.
-GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class TrainingSession(QObject):
@@ -69,6 +66,11 @@ class TrainingSession(QObject):
         """The whole state of the last run that ended (CPU copies), to save or continue from."""
         return self._last_end.checkpoint if self._last_end else None
 
+    @property
+    def run_data(self) -> ImageSet | None:
+        """The current run's images (read-only arrays), once it has started; shared, never copied."""
+        return self._worker.data if self._worker is not None else None
+
     def forget_last(self) -> None:
         self._last_end = None
 
@@ -96,7 +98,6 @@ class TrainingSession(QObject):
         if self._shut_down:
             raise LatentlabError("the session was shut down")
         self.stop()
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         thread = QThread(self)
         thread.setObjectName(f"latentlab-training-{model_config.kind}")
         worker = TrainingWorker(

@@ -10,13 +10,15 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")
-def garbage_collected_in_gui_thread(qapp):
-    """As in the app (gui/gc_policy.py): cycles holding Qt objects are freed in the GUI thread only."""
+def configured_like_the_app(qapp):
+    """The app's process settings (gui/process_setup.py): among them, cycles holding Qt objects are freed in
+    the GUI thread only."""
     from latentlab.gui.gc_policy import collect_garbage_in_gui_thread
+    from latentlab.gui.process_setup import configure_gui_process
 
-    collector = collect_garbage_in_gui_thread()
-    yield collector
-    collector.stop()
+    configure_gui_process()
+    yield
+    collect_garbage_in_gui_thread().stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from latentlab.core import gan_alarms
 from latentlab.core.config import ModelConfig, TrainConfig
-from latentlab.gui import worker as worker_module
+from latentlab.core import run_driver
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.widgets import LossPlot
@@ -125,7 +125,7 @@ def small_gan_window(qtbot, tiny_set) -> MainWindow:
 
 
 def test_window_shows_the_workers_alarms_above_the_plots_and_clears_them(qtbot, tiny_set, monkeypatch):
-    monkeypatch.setattr(worker_module, "GanWatch", _ScriptedWatch)
+    monkeypatch.setattr(run_driver, "GanWatch", _ScriptedWatch)
     win = small_gan_window(qtbot, tiny_set)
     try:
         win.train()

@@ -36,13 +36,13 @@ def test_closing_during_a_checkpoint_save(child_env, tmp_path):
     result = run_child(
         PRELUDE
         + f"""
-import latentlab.gui.worker as worker
-real_save = worker.save_checkpoint
+import latentlab.core.run_driver as driver
+real_save = driver.save_checkpoint
 def slow_save(path, checkpoint):
     print("saving", flush=True)
     time.sleep(0.5)  # the window closes while the worker is in here
     return real_save(path, checkpoint)
-worker.save_checkpoint = slow_save
+driver.save_checkpoint = slow_save
 
 def save_then_close(win):
     win.save_checkpoint({str(target)!r})

@@ -18,7 +18,7 @@ from PySide6 import QtCore
 from latentlab.core.latent import PlaneMap
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets.latent_scatter import LatentScatter
-from latentlab.gui.worker import LatentSnapshot, RunInfo
+from latentlab.core.messages import LatentSnapshot, RunInfo
 
 
 class ToolHost(QtCore.QObject):

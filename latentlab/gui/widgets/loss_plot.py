@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.core.history import History
+from latentlab.core.messages import HELDOUT_PREFIX
 from latentlab.gui.widgets import style
 
 # (metric name in the core's reports, what the user reads)
@@ -28,7 +29,6 @@ HELDOUT = {
     "gan": (("d_real", "held-out D(x)"), ("d_fake", "held-out D(G(z))")),
     "critic": (("critic_real", "held-out critic(x)"), ("critic_fake", "held-out critic(G(z))")),
 }
-HELDOUT_PREFIX = "heldout_"
 MIN_REDRAW_INTERVAL_S = 1.0 / 30.0
 AXIS_WIDTH = 58
 
