@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from latentlab.core.errors import LatentlabError
+from latentlab.core.kinds import KINDS, kind_of
 
-MODEL_KINDS = ("vae", "gan")
+MODEL_KINDS = tuple(KINDS)
 ARCHS = ("mlp", "conv")
-GAN_LOSSES = ("ns", "hinge", "wgan-gp")  # the keys of core/models/gan_losses.OBJECTIVES
+GAN_LOSSES = KINDS["gan"].losses
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,7 @@ class ModelConfig:
     spectral_norm: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in MODEL_KINDS:
-            raise LatentlabError(f"unknown model {self.kind!r}: use one of {', '.join(MODEL_KINDS)}")
+        kind = kind_of(self.kind)
         if self.arch not in ARCHS:
             raise LatentlabError(f"unknown architecture {self.arch!r}: use one of {', '.join(ARCHS)}")
         if self.latent_dim < 1:
@@ -39,7 +39,7 @@ class ModelConfig:
             raise LatentlabError(f"image size must be at least 8 pixels, got {self.image_size}")
         if self.hidden < 8:
             raise LatentlabError(f"hidden width must be at least 8, got {self.hidden}")
-        if self.spectral_norm and self.kind != "gan":
+        if self.spectral_norm and not kind.adversarial:
             raise LatentlabError("spectral normalisation applies to a GAN's discriminator: drop it for the VAE")
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,34 +94,18 @@ def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k in names}
 
 
-# Per-model defaults for the command line. The VAE's 16-D latent is what reconstructs MNIST-like data
-# well; the window starts at 2-D so the latent plane can be drawn directly. The MLP VAE trains at lr 3e-3
-# and batch 96, not the classic 1e-3 and 128: within 10 epochs that beats the classic VAE by ~8% and gets
-# to its final quality in ~60% of its time (bench/vae_mnist.py, docs/quality.md). The conv VAE collapses to
-# the mean image at 2e-3 and above, so it keeps 1e-3: ask `model_defaults(kind, arch)` rather than reading
-# MODEL_DEFAULTS when the architecture can differ from the kind's default.
-# The GAN is the DCGAN-style conv pair at half the classic width (hidden 256: 32 and 64 channels), Adam 5e-4:
-# ~4x cheaper per image than width 512 at 2e-4, and it draws recognisable shapes and digits after ~2,000
-# steps, about two CPU-minutes (bench/gan_samples.py, docs/quality.md).
-MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "vae": {"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96, "hidden": 512},
-    "gan": {"arch": "conv", "latent_dim": 64, "lr": 5e-4, "batch_size": 64, "hidden": 256},
-}
-
-# Settings that differ from MODEL_DEFAULTS[kind] when the other architecture is chosen.
-ARCH_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
-    ("vae", "conv"): {"lr": 1e-3},
-}
+# Per-kind defaults, read by the command line, the window's controls and the README's tables: each kind's
+# entry in core/kinds.py says why they are what they are.
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {name: dict(kind.defaults) for name, kind in KINDS.items()}
 
 
 def model_defaults(kind: str, arch: str | None = None) -> dict[str, Any]:
     """Default settings for `kind` built with `arch` (None: the kind's default architecture)."""
-    if kind not in MODEL_DEFAULTS:
-        raise LatentlabError(f"unknown model {kind!r}: use one of {', '.join(MODEL_KINDS)}")
-    defaults = dict(MODEL_DEFAULTS[kind])
+    model_kind = kind_of(kind)
+    defaults = dict(model_kind.defaults)
     if arch is not None:
         if arch not in ARCHS:
             raise LatentlabError(f"unknown architecture {arch!r}: use one of {', '.join(ARCHS)}")
         defaults["arch"] = arch
-    defaults.update(ARCH_DEFAULTS.get((kind, defaults["arch"]), {}))
+    defaults.update(model_kind.arch_defaults.get(defaults["arch"], {}))
     return defaults

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
-    if kind == "vae":
+    from latentlab.core.kinds import kind_of
+
+    if not kind_of(kind).adversarial:
         return (
             f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
         )

@@ -24,6 +24,7 @@ import torch
 from latentlab.core import metrics
 from latentlab.core.data import ImageSet
 from latentlab.core.judge import Judge, NotJudgeable, get_judge
+from latentlab.core.kinds import kind_of
 from latentlab.core.metrics import DEFAULT_SAMPLES
 from latentlab.core.models import GAN, VAE
 from latentlab.core.models.vae import kl_to_standard_normal
@@ -157,7 +158,7 @@ def measure(model: VAE | GAN, reference: Reference, *, step: int = 0, seed: int 
     samples = generate(model, reference.n, seed=seed)
     found = judge_images(samples, reference)
     kind = model.config.kind
-    extras = vae_extras(model, reference.images, seed=seed) if kind == "vae" else {}
+    extras = vae_extras(model, reference.images, seed=seed) if kind_of(kind).has_encoder else {}
     return QualityMeters(model=kind, step=step, samples=reference.n, **found, **extras)
 
 

@@ -159,8 +159,8 @@ class RunDriver:
     """Owns one run: build or resume, the step loop, evaluation, saves, alarms, divergence, the final report.
 
     Iterate `run()` in one thread; `control` may be used from any other. `data` (read-only arrays) and
-    `trainer` are set once built; `on_status` receives lines while the data loads (a blocking call that
-    cannot yield)."""
+    `trainer` are set once built; `on_status` receives the data loader's progress lines (a blocking call
+    that cannot yield)."""
 
     def __init__(
         self,
@@ -206,7 +206,6 @@ class RunDriver:
         if self.control.stop_requested:
             return None
         if self.data is None:
-            self.on_status("building built-in dataset…" if plan.data_spec == "builtin" else f"loading {plan.data_spec}…")
             try:
                 with self.parallel.main_first():  # one download or dataset build per machine
                     self.data = load_data(plan.data_spec, plan.data_dir, channels=mc.channels, image_size=mc.image_size,
@@ -215,7 +214,6 @@ class RunDriver:
                 return None
         if self.control.stop_requested:
             return None
-        self.on_status(f"building the {mc.kind.upper()} ({mc.arch}, {mc.latent_dim}-D)…")
         trainer = make_trainer(mc, tc, self.data, self.parallel)
         if plan.resume is not None:
             ck = plan.resume

@@ -21,14 +21,15 @@ from latentlab.core.distributed import SingleProcess
 from latentlab.core.divergence import DivergenceGuard, non_finite_message
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
+from latentlab.core.kinds import kind_of
 from latentlab.core.models import GAN, VAE, build_model
 from latentlab.core.models.gan_losses import OBJECTIVES, GanObjective, gradient_penalty
 from latentlab.core.models.vae import neg_elbo
 from latentlab.core.precision import precision_for
 
-VAE_METRICS = ("neg_elbo", "recon", "kl")
-GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")  # non-saturating: D's outputs are probabilities
-GAN_CRITIC_METRICS = ("d_loss", "g_loss", "critic_real", "critic_fake")  # hinge, WGAN-GP: raw critic scores
+VAE_METRICS = tuple(m.name for m in kind_of("vae").train_metrics())
+GAN_METRICS = tuple(m.name for m in kind_of("gan").train_metrics("ns"))  # D's outputs are probabilities
+GAN_CRITIC_METRICS = tuple(m.name for m in kind_of("gan").train_metrics("hinge"))  # hinge, WGAN-GP: raw critic scores
 
 
 class TrainingDiverged(LatentlabError):
@@ -377,5 +378,4 @@ def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 
 def make_trainer(
     model_config: ModelConfig, train_config: TrainConfig, data: ImageSet, parallel: SingleProcess | None = None
 ) -> Trainer:
-    cls = VAETrainer if model_config.kind == "vae" else GANTrainer
-    return cls(model_config, train_config, data, parallel)
+    return kind_of(model_config.kind).trainer()(model_config, train_config, data, parallel)

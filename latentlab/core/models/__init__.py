@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from latentlab.core.config import ModelConfig
+from latentlab.core.kinds import kind_of
 from latentlab.core.models.gan import GAN
 from latentlab.core.models.vae import VAE, reparameterize
 
@@ -10,4 +11,4 @@ __all__ = ["GAN", "VAE", "build_model", "reparameterize"]
 
 
 def build_model(config: ModelConfig) -> VAE | GAN:
-    return VAE(config) if config.kind == "vae" else GAN(config)
+    return kind_of(config.kind).model()(config)

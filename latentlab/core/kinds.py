@@ -1,0 +1,121 @@
+"""Model kinds as capabilities: what a kind can do, what it reports, and how it is built and trained.
+
+Code that behaves differently per kind asks the kind's capabilities (`kind_of(name).has_encoder`) instead of
+comparing its name with a string. Adding a kind means adding its model file, its trainer and one entry in
+KINDS. This module imports nothing heavy: the model and trainer classes are named by import path and loaded
+on first use, so that config validation (and the command line's help) stay light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure a kind reports per step or on held-out data."""
+
+    name: str  # the key in reports, histories and `eval --json`
+    label: str  # what the user reads
+    unit: str = ""  # "nats", or "" for a plain number
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    name: str  # "vae": what configs, checkpoints and the command line say
+    title: str  # "VAE": what the user reads
+    latent_name: str  # what its latent vector is called in the UI
+    has_encoder: bool  # maps images to latents: held-out scatter, reconstruct, posterior, inpaint, arithmetic
+    adversarial: bool  # a generator and a discriminator: noise plane, sample grid, failure alarms, inversion
+    losses: tuple[str, ...]  # objectives to choose from (the first is the default); () when there is one
+    defaults: Mapping[str, Any]  # arch, latent_dim, lr, batch_size, hidden
+    arch_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # what another arch changes
+    model_class: str = ""  # "module:Class" of its torch module
+    trainer_class: str = ""  # "module:Class" of its Trainer
+
+    def train_metrics(self, loss: str | None = None) -> tuple[Metric, ...]:
+        """The per-step figures, for the objective `loss` (the default objective when None)."""
+        return _TRAIN_METRICS[(self.name, _critic(self, loss))]
+
+    def heldout_metrics(self, loss: str | None = None) -> tuple[Metric, ...]:
+        """The held-out figures the run evaluates (and the loss plot draws)."""
+        return _HELDOUT_METRICS[(self.name, _critic(self, loss))]
+
+    def model(self):
+        return _load(self.model_class)
+
+    def trainer(self):
+        return _load(self.trainer_class)
+
+
+def _critic(kind: ModelKind, loss: str | None) -> bool:
+    """Hinge and WGAN-GP train D as a critic with raw scores, not probabilities."""
+    return kind.adversarial and (loss or kind.losses[0]) != "ns"
+
+
+def _load(path: str):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+_NEG_ELBO = (Metric("neg_elbo", "negative ELBO", "nats"), Metric("recon", "reconstruction", "nats"), Metric("kl", "KL", "nats"))
+_GAN_LOSSES = (Metric("d_loss", "D loss"), Metric("g_loss", "G loss"))
+_D_OUTPUTS = (Metric("d_real", "D(x)"), Metric("d_fake", "D(G(z))"))
+_CRITIC = (Metric("critic_real", "critic(x)"), Metric("critic_fake", "critic(G(z))"))
+_TRAIN_METRICS = {
+    ("vae", False): _NEG_ELBO,
+    ("gan", False): _GAN_LOSSES + _D_OUTPUTS,
+    ("gan", True): _GAN_LOSSES + _CRITIC,
+}
+_HELDOUT_METRICS = {
+    ("vae", False): _NEG_ELBO,
+    ("gan", False): _D_OUTPUTS,
+    ("gan", True): _CRITIC,
+}
+
+# The VAE's 16-D latent is what reconstructs MNIST-like data well; the window starts at 2-D so the latent
+# plane can be drawn directly. The MLP VAE trains at lr 3e-3 and batch 96, not the classic 1e-3 and 128:
+# within 10 epochs that beats the classic VAE by ~8% and gets to its final quality in ~60% of its time
+# (bench/vae_mnist.py, docs/quality.md). The conv VAE collapses to the mean image at 2e-3 and above, so it
+# keeps 1e-3. The GAN is the DCGAN-style conv pair at half the classic width (hidden 256: 32 and 64 channels),
+# Adam 5e-4: ~4x cheaper per image than width 512 at 2e-4, and it draws recognisable shapes and digits after
+# ~2,000 steps, about two CPU-minutes (bench/gan_samples.py, docs/quality.md).
+KINDS: Mapping[str, ModelKind] = MappingProxyType({
+    "vae": ModelKind(
+        name="vae",
+        title="VAE",
+        latent_name="latent",
+        has_encoder=True,
+        adversarial=False,
+        losses=(),
+        defaults=MappingProxyType({"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96, "hidden": 512}),
+        arch_defaults=MappingProxyType({"conv": MappingProxyType({"lr": 1e-3})}),
+        model_class="latentlab.core.models.vae:VAE",
+        trainer_class="latentlab.core.training:VAETrainer",
+    ),
+    "gan": ModelKind(
+        name="gan",
+        title="GAN",
+        latent_name="noise",
+        has_encoder=False,
+        adversarial=True,
+        losses=("ns", "hinge", "wgan-gp"),  # the keys of core/models/gan_losses.OBJECTIVES
+        defaults=MappingProxyType({"arch": "conv", "latent_dim": 64, "lr": 5e-4, "batch_size": 64, "hidden": 256}),
+        model_class="latentlab.core.models.gan:GAN",
+        trainer_class="latentlab.core.training:GANTrainer",
+    ),
+})
+
+
+def kind_of(name: str) -> ModelKind:
+    """The kind called `name`; a LatentlabError naming the known ones otherwise."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        from latentlab.core.errors import LatentlabError
+
+        raise LatentlabError(f"unknown model {name!r}: use one of {', '.join(KINDS)}") from None
