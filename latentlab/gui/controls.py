@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig, model_defaults
 from latentlab.gui.widgets import style
+from latentlab.core.kinds import kind_of
 
 DATASETS = (
     ("built-in shapes", "builtin"),
@@ -232,16 +233,17 @@ class ControlsPanel(QtWidgets.QWidget):
         return self._kind
 
     def model_config(self) -> ModelConfig:
-        gan = self._kind == "gan"
+        adversarial = kind_of(self._kind).adversarial
         return ModelConfig(
             kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value(),
             hidden=self._hidden[self._kind] or model_defaults(self._kind, self.arch.currentData())["hidden"],
-            spectral_norm=gan and self.spectral_norm.isChecked(),
+            spectral_norm=adversarial and self.spectral_norm.isChecked(),
         )
 
     def train_config(self) -> TrainConfig:
-        beta = self.beta.value() if self._kind == "vae" else 1.0
-        gan_loss = self.gan_loss.currentData() if self._kind == "gan" else "ns"
+        kind = kind_of(self._kind)
+        beta = self.beta.value() if kind.has_encoder else 1.0  # the KL weight of an encoder's posterior
+        gan_loss = self.gan_loss.currentData() if kind.losses else "ns"
         return TrainConfig(batch_size=self.batch_size.value(), lr=self.lr.value(), beta=beta, gan_loss=gan_loss)
 
     def data_spec(self) -> str:

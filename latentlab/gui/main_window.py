@@ -40,6 +40,7 @@ from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
 from latentlab.gui.run_analysis import Intervals
+from latentlab.core.kinds import ModelKind, kind_of
 
 DEFAULT_SIZE = (1400, 900)
 DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
@@ -318,6 +319,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._kind
 
     @property
+    def model_kind(self) -> ModelKind:
+        """What the current kind can do (core/kinds.py)."""
+        return kind_of(self._kind)
+
+    @property
     def step(self) -> int:
         return self._step
 
@@ -395,7 +401,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def centre_on(self, z: np.ndarray) -> None:
         """Show z; for a GAN, lay the noise plane through it first (as clicking a grid sample does)."""
         z = np.asarray(z, dtype=np.float64).reshape(-1)
-        if self._kind == "gan" and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
+        if not self.model_kind.has_encoder and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
             self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
         self.go_to(z)
 
@@ -535,7 +541,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
 
     def _on_latents(self, snapshot: LatentSnapshot) -> None:
-        if self._kind != "vae":
+        if not self.model_kind.has_encoder:
             return
         self.scatter.set_points(snapshot.z, snapshot.labels, snapshot.class_names)
         self.tools_host.set_latents(snapshot)
@@ -552,7 +558,7 @@ class MainWindow(QtWidgets.QMainWindow):
         except LatentlabError as exc:
             self.show_error(str(exc))
             return
-        if self._kind == "gan" and self.scatter.plane is None:
+        if not self.model_kind.has_encoder and self.scatter.plane is None:
             self.scatter.set_plane(noise_plane(self.noise_batch(1)[0], seed=PLANE_SEED))
         if self._picked is None or self._picked.shape[0] != snapshot.model_config.latent_dim:
             plane = self._plane()
@@ -637,7 +643,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_sample_clicked(self, index: int) -> None:
         if not self.decoder.ready:
             return
-        if self._kind == "gan":
+        if not self.model_kind.has_encoder:  # the plane is laid through a noise vector
             z = self.noise_batch(self.grid.grid_size**2)[index]
             self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
             self._set_picked(z)
@@ -697,7 +703,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.decoder.ready:
             return
         n = self.grid.grid_size
-        if self._kind == "gan":
+        if not self.model_kind.has_encoder:
             z = self.noise_batch(n * n)
             title = f"G(z), {n * n} fixed z"
         else:
@@ -715,7 +721,7 @@ class MainWindow(QtWidgets.QMainWindow):
         dim = self.decoder.latent_dim
         if plane is not None and plane.dim == dim:
             return plane
-        if self._kind == "vae" and dim is not None and dim <= 2:
+        if self.model_kind.has_encoder and dim is not None and dim <= 2:
             return identity_plane(dim)
         return None
 
@@ -755,7 +761,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools_host.set_kind(kind)
         self.loss_plot.set_model(kind)
         self.scatter.set_mode(kind)
-        gan = kind == "gan"
+        gan = not kind_of(kind).has_encoder  # samples of noise, not a grid over encoded data
         self.resample_button.setVisible(gan)
         self.meters_panel.set_model(kind)
         self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")

@@ -18,6 +18,7 @@ import torch
 from latentlab.core.messages import HeldOutReport
 from latentlab.core.training import Trainer
 from latentlab.gui.analyst import HELDOUT, LATENTS, AnalysisJob, Analyst
+from latentlab.core.kinds import kind_of
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class WindowAnalysis:
         now, latents, evaluation = time.monotonic(), self._latents, self._evaluation
         latents.cost, evaluation.cost = analyst.costs[LATENTS], analyst.costs[HELDOUT]
         kinds = set()
-        if trainer.model_config.kind == "vae" and latents.due(now):
+        if kind_of(trainer.model_config.kind).has_encoder and latents.due(now):
             kinds.add(LATENTS)
             latents.last = now
         if (epoch_ended and evaluation.due(now)) or evaluation.due(now, at_least=self.intervals.eval_max):
@@ -113,7 +114,7 @@ class WindowAnalysis:
     def snapshot(self, trainer: Trainer, evaluate: bool = False) -> None:
         """This step's latents (VAE) and, if asked, held-out figures, waiting for them (at a start, a pause,
         the end): the window gets the plane before the weights it decodes the grid with."""
-        kinds = {LATENTS} if trainer.model_config.kind == "vae" else set()
+        kinds = {LATENTS} if kind_of(trainer.model_config.kind).has_encoder else set()
         if evaluate:
             kinds.add(HELDOUT)
         if kinds:

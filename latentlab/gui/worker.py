@@ -125,6 +125,9 @@ class TrainingWorker(QObject):
             torch.set_num_threads(self.threads)
             analysis = WindowAnalysis(self.intervals, self._emit_latents, self._state_for)
             driver = RunDriver(self.plan, self.control, evaluation=analysis, on_status=self.status.emit)
+            if self.plan.data is None:
+                spec = self.plan.data_spec
+                self.status.emit("building built-in dataset…" if spec == "builtin" else f"loading {spec}…")
             self._analysis = analysis
             for message in driver.run():
                 self._handle(driver, message)

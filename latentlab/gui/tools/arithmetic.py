@@ -209,7 +209,7 @@ class ArithmeticTool(QtWidgets.QWidget):
                 self.direction = marks[a][1] - marks[b][1]
                 self.about = f"{marks[a][0]} − {marks[b][0]}"
         elif latents is None:
-            problem = "needs encoded held-out points: train or open a VAE" if self.host.kind == "vae" else (
+            problem = "needs encoded held-out points: train or open a VAE" if self.host.model_kind.has_encoder else (
                 "a GAN has no encoder: use two bookmarks or a saved direction")
         elif self.source == "classes":
             a, b = self.class_a.currentIndex(), self.class_b.currentIndex()

@@ -19,6 +19,7 @@ from latentlab.core.latent import PlaneMap
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets.latent_scatter import LatentScatter
 from latentlab.core.messages import LatentSnapshot, RunInfo
+from latentlab.core.kinds import ModelKind, kind_of
 
 
 class ToolHost(QtCore.QObject):
@@ -91,6 +92,11 @@ class ToolHost(QtCore.QObject):
     def load_extras(self, extras: dict[str, Any]) -> None:
         self._extras = copy.deepcopy(dict(extras))
         self.extras_changed.emit("")
+
+    @property
+    def model_kind(self) -> ModelKind:
+        """What the current kind can do (core/kinds.py)."""
+        return kind_of(self.kind)
 
     def set_kind(self, kind: str) -> None:
         self.kind = kind

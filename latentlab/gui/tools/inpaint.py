@@ -136,7 +136,7 @@ class InpaintTool(QtWidgets.QWidget):
         usable = isinstance(self.host.decoder.model, VAE) and self.host.run_info is not None
         for widget in (self.fill_button, self.half_button, self.clear_button, self.painter):
             widget.setEnabled(usable)
-        if self.host.kind == "gan":
+        if not self.host.model_kind.has_encoder:
             self.message.setText("Inpainting needs a VAE: a GAN has no encoder to take the known pixels in.")
         elif not usable:
             self.message.setText("Waiting for a VAE and its held-out images: train, or open a checkpoint.")

@@ -26,6 +26,7 @@ from latentlab.core.posterior import reconstruct
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
 from latentlab.gui.widgets import style
+from latentlab.core.kinds import kind_of
 
 TILE = 84
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports to the GUI (the last one always comes)
@@ -203,7 +204,7 @@ class InvertTool(QtWidgets.QWidget):
         """A VAE checkpoint to compare with: built on CPU; refused (with a message) if it cannot take the images."""
         try:
             checkpoint = load_checkpoint(path)
-            if checkpoint.model_config.kind != "vae":
+            if not kind_of(checkpoint.model_config.kind).has_encoder:
                 raise LatentlabError(f"{path}: this is a {checkpoint.model_config.kind.upper()} checkpoint; pick a VAE checkpoint to compare with")
             info, mc = self.host.run_info, checkpoint.model_config
             if info is not None and info.subset_images.shape[1:] != (mc.channels, mc.image_size, mc.image_size):
@@ -303,7 +304,7 @@ class InvertTool(QtWidgets.QWidget):
         self.run_button.setEnabled(gan and not self.running)
         self.cancel_button.setEnabled(self.running)
         self.index.setEnabled(not self.running)
-        if self.host.kind == "vae":
+        if self.host.model_kind.has_encoder:
             self.message.setText("Inversion is for a GAN: a VAE has an encoder (see Reconstruct and Posterior).")
         elif not gan:
             self.message.setText("Waiting for a GAN and its held-out images: train, or open a checkpoint.")

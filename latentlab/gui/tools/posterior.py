@@ -136,7 +136,7 @@ class PosteriorTool(QtWidgets.QWidget):
         self.selected = [i for i in self.selected if info is not None and i < len(info.subset_images)]
         if not usable or not self.selected:
             self.posterior = self.z = None
-            if self.host.kind == "gan":
+            if not self.host.model_kind.has_encoder:
                 self.message.setText("The posterior view needs a VAE: a GAN has no encoder, so no q(z|x).")
             elif not usable:
                 self.message.setText("Waiting for a VAE and its held-out images: train, or open a checkpoint.")

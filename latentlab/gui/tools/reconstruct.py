@@ -67,7 +67,7 @@ class ReconstructTool(QtWidgets.QWidget):
                 tile.set_image(None)
             self.message.setText(
                 "Reconstruction needs a VAE: a GAN has no encoder (use the Invert tool)."
-                if self.host.kind == "gan"
+                if not self.host.model_kind.has_encoder
                 else "Waiting for a VAE and its held-out images: train, or open a checkpoint."
             )
             return

@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.metrics import CONFIDENCE, INACTIVE_KL_NATS
 from latentlab.gui.widgets import style
+from latentlab.core.kinds import kind_of
 
 TIPS = {
     "fd": "Frechet distance between the judge's features of generated and held-out images. The judge is "
@@ -61,7 +62,7 @@ class MetersPanel(QtWidgets.QWidget):
     def set_model(self, kind: str) -> None:
         for key in ("inactive", "mse"):
             for widget in self._rows[key]:
-                widget.setVisible(kind == "vae")
+                widget.setVisible(kind_of(kind).has_encoder)  # VAE-only meters
 
     def clear(self, caption: str = "measured every few seconds while training") -> None:
         for value in self.values.values():
