@@ -20,6 +20,24 @@ def train_until(qtbot, win: MainWindow, steps: int = 5) -> None:
     qtbot.waitUntil(lambda: win.step >= steps and win.decoder.ready, timeout=WAIT_MS)
 
 
+def settle(probe, rounds: int = 2, most: int = 200) -> None:
+    """Deliver the posted events (layout requests, resizes, deferred range updates) round after round until
+    `probe()` has come back the same `rounds` rounds in a row: a layout that has settled, whatever the clock."""
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    last, same = probe(), 0
+    for _ in range(most):
+        app.sendPostedEvents()
+        app.processEvents()
+        now = probe()
+        same = same + 1 if now == last else 0
+        if same >= rounds:
+            return
+        last = now
+    raise AssertionError(f"still changing after {most} rounds of events: {last}")
+
+
 def run_child(code: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run Python code in a fresh process (see the `child_env` fixture)."""
     return subprocess.run(
