@@ -5,8 +5,8 @@
 
 Each benchmark runs in a fresh Python process (a QApplication and a trained model per GUI run, nothing
 shared between them):
-  bench/gui_budgets.py  N times        decode_p95_ms, grid16_ms, scatter10k_ms, gui_lag_p95_ms,
-                                       app_vs_headless_throughput, startup_s
+  bench/gui_budgets.py  N times        decode_p95_ms, grid16_ms, scatter10k_ms, loss_plot_update_ms,
+                                       gui_lag_p95_ms, app_vs_headless_throughput, startup_s
   bench/vae_mnist.py --repeats N       vae_mnist_neg_elbo_10ep, vae_mnist_vs_reference_time_ratio
                                        (skipped, with the reason, without ../shared/data/mnist)
   bench/scaling.py --repeats N         the data-size x latent-dim table, under "scaling" (no budgets)

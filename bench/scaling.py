@@ -12,6 +12,8 @@ For every data size N (1k, 10k, 60k images) and latent dim D (2, 16, 64), with t
   *_cpu                the same figure in CPU time of this process (time.process_time): on a machine
                        shared with other work it moves far less than the wall-clock figure, and with
                        --threads 1 it is close to what a quiet core would take
+  builtin_build_s      (once, top level) a fresh build of the built-in set (render_builtin, no cache): what
+                       the first launch waits for before training
   drawn                points actually drawn (at most LatentScatter.max_drawn; all N are kept and
                        projected, picks map through the exact plane, hover reports indices into all N)
 
@@ -48,6 +50,7 @@ import torch  # noqa: E402
 
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig  # noqa: E402
 from latentlab.core.data import ImageSet, load_data  # noqa: E402
+from latentlab.core.data.builtin import render_builtin  # noqa: E402
 from latentlab.core.latent import encode_means, pca_plane  # noqa: E402
 from latentlab.core.training import VAETrainer  # noqa: E402
 
@@ -122,6 +125,9 @@ class ScatterProbe:
 
 
 def measure(sizes=SIZES, dims=DIMS, repeats: int = 3, train_seconds: float = 2.0, device: str = "cpu", amp: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
+    render_builtin(seed=0)  # what the cache saves: a first launch builds the set before it trains
+    builtin_build_s = round(time.perf_counter() - started, 2)
     base = load_data("builtin")
     defaults = MODEL_DEFAULTS["vae"]
     probe = ScatterProbe()
@@ -174,6 +180,7 @@ def measure(sizes=SIZES, dims=DIMS, repeats: int = 3, train_seconds: float = 2.0
         "train_seconds_per_repeat": train_seconds,
         "torch_threads": torch.get_num_threads(),
         "max_drawn": probe.widget.max_drawn,
+        "builtin_build_s": builtin_build_s,
         "rows": rows,
         "loadavg_1min": round(os.getloadavg()[0], 2),
     }

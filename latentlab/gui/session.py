@@ -37,6 +37,7 @@ class TrainingSession(QObject):
     save_failed = Signal(str)
     ended = Signal(object)  # RunEnd
     state_changed = Signal(str)  # idle | loading | running | paused
+    paused = Signal(int)  # the step at which the run actually paused (every report up to it has arrived)
 
     def __init__(self, parent: QObject | None = None, *, intervals: Intervals = Intervals(), threads: int | None = None) -> None:
         super().__init__(parent)
@@ -219,6 +220,7 @@ class TrainingSession(QObject):
     def _on_paused(self, step: int) -> None:
         if self._worker.pause_requested:  # not when resumed since it paused
             self._set_state(PAUSED)
+            self.paused.emit(step)
 
     def _on_diverged(self, message: str) -> None:
         self.diverged.emit(message)  # the run's `ended` follows

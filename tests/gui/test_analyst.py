@@ -127,18 +127,31 @@ def test_a_bug_in_the_analysis_ends_the_run_with_a_message_in_the_window(qtbot, 
     assert window.session.threads_alive() == 0
 
 
+def test_a_slow_snapshot_is_spaced_out_but_never_further_apart_than_its_longest_gap():
+    """The spacing rule itself, on a made-up clock: a 0.3 s snapshot at a 2% share would wait 15 s."""
+    from latentlab.gui.run_analysis import Periodic
+
+    capped = Periodic(0.1, 0.02, now=0.0, longest=0.5)
+    uncapped = Periodic(0.1, 0.02, now=0.0)
+    assert capped.due(0.1) and uncapped.due(0.1)  # cheap so far: every interval
+    capped.cost = uncapped.cost = 0.3
+    assert not capped.due(0.49) and capped.due(0.5)
+    assert not uncapped.due(14.9) and uncapped.due(15.0)
+
+
 def test_a_slow_encoder_still_moves_the_scatter_every_few_seconds(qtbot, tiny_set, monkeypatch):
     """Snapshots are spaced to take a small share of time, but never further apart than latents_max: a conv
     VAE's encode takes ~0.6 s, which at a 2% share would move the scatter every 30 s."""
+    from gui_lab import WAIT_MS
     from latentlab.core import latent
     from latentlab.gui import analyst as analyst_module
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.worker import Intervals
+    from latentlab.gui.run_analysis import Intervals
 
     def slow_encode(*args, **kwargs):
         import time
 
-        time.sleep(0.3)  # at a 2% share: one every 15 s
+        time.sleep(0.3)  # a slow encoder (not a synchronisation): at a 2% share, one snapshot every 15 s
         return latent.encode_means(*args, **kwargs)
 
     monkeypatch.setattr(analyst_module, "encode_means", slow_encode)
@@ -150,7 +163,8 @@ def test_a_slow_encoder_still_moves_the_scatter_every_few_seconds(qtbot, tiny_se
     win.session.latents.connect(lambda snapshot: steps.append(snapshot.step))
     try:
         win.train()
-        qtbot.waitUntil(lambda: len(steps) >= 4, timeout=10_000)
+        # 3 gaps of 15 s would take 45 s: 4 snapshots within the failure timeout need the 0.5 s cap.
+        qtbot.waitUntil(lambda: len(steps) >= 4, timeout=WAIT_MS)
     finally:
         win.session.shutdown()
     assert steps == sorted(steps) and steps[-1] > 0

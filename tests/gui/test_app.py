@@ -7,14 +7,14 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
+from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.data import ImageSet
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.session import IDLE, PAUSED, RUNNING
@@ -86,8 +86,9 @@ def test_scatter_pick_and_a_real_click_decode_that_point(qtbot, window):
     assert "z = [" in window.canvas.caption()
 
     # Hovering a data point shows that held-out image; leaving it brings the decoded point back.
-    window.toggle_pause()  # no new snapshot may land between the lines below
-    qtbot.waitUntil(lambda: window.session.state == PAUSED)
+    with qtbot.waitSignal(window.session.paused, timeout=WAIT_MS):  # no new snapshot may land below
+        window.toggle_pause()
+    assert window.session.state == PAUSED
     info = window.run_info
     window.scatter.point_hovered.emit(7)
     np.testing.assert_array_equal(window.canvas.current_image(), info.subset_images[7])
@@ -96,15 +97,23 @@ def test_scatter_pick_and_a_real_click_decode_that_point(qtbot, window):
     np.testing.assert_allclose(window.canvas.current_image(), window.decoder.decode(picked)[0])
 
 
-def test_pause_holds_the_step_count_and_stop_ends_the_thread(qtbot, window):
+def test_pause_holds_the_step_count_and_stop_ends_the_thread(qtbot, window, tmp_path):
     train_until(qtbot, window)
-    window.toggle_pause()
-    assert window.session.state == PAUSED
-    assert window.controls.pause_button.text() == "Resume"
-    qtbot.wait(300)  # the step in flight finishes and is reported
-    held = window.step
-    qtbot.wait(500)
+    with qtbot.waitSignal(window.session.paused, timeout=WAIT_MS) as paused:
+        window.toggle_pause()
+        assert window.session.state == PAUSED
+        assert window.controls.pause_button.text() == "Resume"
+    # The step in flight finished and was reported before the worker said where it paused.
+    held = paused.args[0]
     assert window.step == held
+    QtWidgets.QApplication.processEvents()
+    assert window.step == held
+    # A round trip through the paused worker: it writes the checkpoint from where it waits, at the same step.
+    path = tmp_path / "paused.safetensors"
+    window.save_checkpoint(path)
+    qtbot.waitUntil(lambda: str(path) in window.saved_paths, timeout=WAIT_MS)
+    assert load_checkpoint(path).step == held and window.step == held
+    assert window.session.state == PAUSED
     window.toggle_pause()
     qtbot.waitUntil(lambda: window.step > held, timeout=WAIT_MS)
     window.stop()
@@ -112,7 +121,7 @@ def test_pause_holds_the_step_count_and_stop_ends_the_thread(qtbot, window):
     assert window.session.threads_alive() == 0
     assert window.controls.train_button.isEnabled() and not window.controls.stop_button.isEnabled()
     stopped_at = window.step
-    qtbot.wait(300)
+    QtWidgets.QApplication.processEvents()  # whatever the finished thread queued is dropped, not shown
     assert window.step == stopped_at
     # Train after Stop continues the same model.
     window.train()
@@ -133,7 +142,8 @@ def test_switching_vae_and_gan_swaps_the_views_and_keeps_training(qtbot, window)
     assert window.scatter.plane is not None and window.scatter.plane.dim == 64
 
     # Clicking a sample centres the noise plane on its z and shows G(z).
-    window.toggle_pause()
+    with qtbot.waitSignal(window.session.paused, timeout=WAIT_MS):  # the pause's own snapshot has landed
+        window.toggle_pause()
     grid = window.grid
     with qtbot.waitSignal(grid.sample_clicked):
         qtbot.mouseClick(grid.view_widget().viewport(), LEFT, pos=grid.map_to_widget(*grid.tile_center(3)))
@@ -276,7 +286,7 @@ def test_screenshot_writes_a_png_and_exits_0(child_env, tmp_path):
         assert image.format == "PNG" and image.width >= 1200 and image.height >= 800
 
 
-def test_screenshot_errors_exit_1_with_one_line(child_env, tmp_path):
+def test_screenshot_errors_exit_1_with_one_line(child_env, tmp_path, monkeypatch):
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"\x00" * 16)
     result = run_child(
@@ -289,11 +299,14 @@ def test_screenshot_errors_exit_1_with_one_line(child_env, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("latentlab: error:"), result.stderr
     assert not (tmp_path / "x.png").exists()
 
-    from latentlab.gui.app import run_app  # an unwritable path fails before any window opens
+    from latentlab.gui import app as app_module  # an unwritable path fails before any window opens
+    from latentlab.gui import main_window
 
-    started = time.monotonic()
-    assert run_app(screenshot=str(tmp_path / "no-such-dir" / "x.png"), after=5) == 1
-    assert time.monotonic() - started < 1
+    def no_window(*args, **kwargs):
+        raise AssertionError("a window was built for a screenshot that cannot be written")
+
+    monkeypatch.setattr(main_window, "MainWindow", no_window)
+    assert app_module.run_app(screenshot=str(tmp_path / "no-such-dir" / "x.png"), after=5) == 1
 
 
 def test_no_display_runs_offscreen_and_saves_a_picture(child_env, tmp_path):
@@ -309,31 +322,31 @@ def test_no_display_runs_offscreen_and_saves_a_picture(child_env, tmp_path):
     assert_clean(result.stderr)
 
 
-def test_sigterm_during_training_closes_cleanly(child_env, tmp_path):
+def test_sigterm_during_training_closes_cleanly(child_env):
     """A session manager's SIGTERM takes the same clean path as closing the window."""
     import signal
-    import time
 
-    ready = tmp_path / "ready"
-    code = f"""
+    code = """
+        import os
         from PySide6 import QtCore, QtWidgets
         from latentlab.gui.app import run_app
 
         app = QtWidgets.QApplication([])
+        QtCore.QTimer.singleShot(60_000, lambda: os._exit(3))  # never hang the test run
         def report_training():
             for widget in QtWidgets.QApplication.topLevelWidgets():
                 if isinstance(widget, QtWidgets.QMainWindow) and widget.step >= 3:
-                    open({str(ready)!r}, "w").close()
+                    print("training", flush=True)
                     return
             QtCore.QTimer.singleShot(100, report_training)
         QtCore.QTimer.singleShot(100, report_training)
         raise SystemExit(run_app(train=True))
     """
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=child_env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not ready.exists() and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.1)
-    assert ready.exists(), child.stderr.read() if child.poll() is not None else "training did not start"
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)], env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    line = child.stdout.readline()  # blocks until the child trains (or exits: then it is empty)
+    assert line.strip() == "training", child.stderr.read()
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=30) == 143
     assert child.stderr.read().strip() == "latentlab: terminated"

@@ -12,7 +12,7 @@ from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.widgets import LossPlot
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
-from latentlab.gui.worker import Intervals
+from latentlab.gui.run_analysis import Intervals
 
 FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.25)
 COLLAPSE = gan_alarms.Alarm(

@@ -13,7 +13,7 @@ from latentlab.core.training import make_trainer
 from latentlab.gui.compare_view import CompareDialog
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.widgets.meters_panel import MetersPanel
-from latentlab.gui.worker import Intervals
+from latentlab.gui.run_analysis import Intervals
 
 FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_max=0.4, share=0.25)
 WAIT_MS = 60_000  # the first measurement on a dataset also trains its judge

@@ -54,6 +54,6 @@ def test_hover_names_the_point_by_its_index_among_all_60k(qtbot):
         QtCore.QEvent.Type.MouseMove, QtCore.QPointF(pos), QtCore.QPointF(viewport.mapToGlobal(pos)),
         QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier,
     )
-    with qtbot.waitSignal(scatter.point_hovered, timeout=2000) as blocker:
+    with qtbot.waitSignal(scatter.point_hovered, timeout=20_000) as blocker:
         QtWidgets.QApplication.sendEvent(viewport, event)
     assert blocker.args == [lonely]

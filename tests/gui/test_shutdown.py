@@ -36,24 +36,36 @@ def test_closing_during_a_checkpoint_save(child_env, tmp_path):
     result = run_child(
         PRELUDE
         + f"""
+import threading
 import latentlab.core.run_driver as driver
+import latentlab.gui.worker as worker
 real_save = driver.save_checkpoint
+saving = threading.Event()
+run = []  # the worker whose save the window's close interrupts
+real_request = worker.TrainingWorker.request_save
+def request_save(self, path, extra=None):
+    run.append(self)
+    return real_request(self, path, extra)
+worker.TrainingWorker.request_save = request_save
 def slow_save(path, checkpoint):
     print("saving", flush=True)
-    time.sleep(0.5)  # the window closes while the worker is in here
+    saving.set()
+    while not run[0].stop_requested:  # the window closes while the worker is in here
+        time.sleep(0.01)
+    print("stop requested mid-save", flush=True)
     return real_save(path, checkpoint)
 driver.save_checkpoint = slow_save
 
-def save_then_close(win):
+def save(win):
     win.save_checkpoint({str(target)!r})
-    QtCore.QTimer.singleShot(150, win.close)
-when(lambda w: w.session.state == "running" and w.step >= 3, save_then_close)
+    when(lambda w: saving.is_set(), lambda w: w.close())
+when(lambda w: w.session.state == "running" and w.step >= 3, save)
 raise SystemExit(run_app(train=True, autosave=False))
 """,
         child_env,
     )
     assert result.returncode == 0, result.stderr
-    assert "saving" in result.stdout
+    assert "saving" in result.stdout and "stop requested mid-save" in result.stdout
     assert_clean(result.stderr)
     assert load_checkpoint(target).step >= 3  # the save in progress was finished, whole
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui_lab import WAIT_MS, train_until
+from gui_lab import WAIT_MS, settle, train_until
 from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.latent import attribute_vector, class_attribute_vector
 
@@ -17,8 +17,14 @@ def open_tool(qtbot, window):
     window.tools.show_tool("Arithmetic")
     # Showing the dock re-lays out the window: brushing measures distances in screen pixels of the new layout.
     qtbot.waitUntil(lambda: min(window.scatter.view_box().viewPixelSize()) > 0, timeout=WAIT_MS)
-    qtbot.wait(50)
+    settle(lambda: scatter_geometry(window))
     return window.tools.tool("Arithmetic")
+
+
+def scatter_geometry(window) -> tuple:
+    """What brushing measures with: the plot's size on screen and the latent size of one of its pixels."""
+    viewport = window.scatter.plot_widget().viewport()
+    return viewport.width(), viewport.height(), tuple(window.scatter.view_box().viewPixelSize())
 
 
 def test_a_class_direction_edits_the_current_point_live_and_travels_with_the_checkpoint(qtbot, window, tmp_path):
@@ -75,7 +81,7 @@ def test_brushed_groups_make_a_direction(qtbot, window):
     # Zoom in on the points, as a user would after a short run has not spread them far yet; then take the
     # two points of different classes farthest apart on screen, so one brush stroke cannot take both.
     window.scatter.view_box().setRange(xRange=(xy[:, 0].min(), xy[:, 0].max()), yRange=(xy[:, 1].min(), xy[:, 1].max()))
-    qtbot.wait(50)
+    settle(lambda: scatter_geometry(window))
     pixels = xy / np.asarray(window.scatter.view_box().viewPixelSize())
     zeros, ones = np.flatnonzero(host.latents.labels == 0), np.flatnonzero(host.latents.labels == 1)
     gaps = np.linalg.norm(pixels[zeros][:, None] - pixels[ones][None, :], axis=-1)

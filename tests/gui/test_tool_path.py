@@ -25,13 +25,14 @@ def test_a_recorded_drag_becomes_an_evenly_paced_gif(qtbot, window, tmp_path):
     viewport = window.scatter.plot_widget().viewport()
     start = window.scatter.map_to_widget((-1.0, -1.0))
     qtbot.mousePress(viewport, QtCore.Qt.MouseButton.LeftButton, pos=start)
-    for x in np.linspace(-1.0, 1.5, 6)[1:]:
-        qtbot.wait(25)
-        qtbot.mouseMove(viewport, window.scatter.map_to_widget((float(x), -1.0)))
-    qtbot.wait(25)
-    qtbot.mouseMove(viewport, window.scatter.map_to_widget((1.5, 1.0)))
+    assert len(tool.recorded) == 1  # a press picks at once
+    # Each move is decoded, at once or at the scatter's next frame: wait for it before the next move.
+    for x, y in [(float(x), -1.0) for x in np.linspace(-1.0, 1.5, 6)[1:]] + [(1.5, 1.0)]:
+        count = len(tool.recorded)
+        qtbot.mouseMove(viewport, window.scatter.map_to_widget((x, y)))
+        qtbot.waitUntil(lambda: len(tool.recorded) == count + 1, timeout=WAIT_MS)
     qtbot.mouseRelease(viewport, QtCore.Qt.MouseButton.LeftButton, pos=window.scatter.map_to_widget((1.5, 1.0)))
-    qtbot.waitUntil(lambda: len(tool.recorded) >= 3, timeout=WAIT_MS)
+    assert len(tool.recorded) == 7  # the release, where the last move already was, adds nothing
     tool.record_button.setChecked(False)
 
     recorded = np.stack(tool.recorded)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -118,17 +117,24 @@ def test_loss_plot_set_history_and_clear(qtbot):
     assert plot.series_lengths() == {"neg_elbo": 0, "recon": 0, "kl": 0, "heldout_neg_elbo": 0}
 
 
-def test_loss_plot_many_small_updates_are_cheap(qtbot):
+def test_loss_plot_many_small_updates_each_show_the_latest_point(qtbot):
+    """What each update costs is bench/gui_budgets.py's loss_plot_update_ms; here: each one is drawn."""
     plot = shown(qtbot, LossPlot())
     plot.set_model("vae")
+    plot.set_smoothing(0.0)
     plot.add_points(*vae_points(0, 4000))
-    start = time.perf_counter()
+    last = plot.curve_data("neg_elbo")[0][-1]
     for i in range(100):
-        plot.add_points(*vae_points(4000 + 5 * i, 5))
+        steps, metrics = vae_points(4000 + 5 * i, 5)
+        plot.add_points(steps, metrics)
         plot.redraw()  # force a full redraw every time: the worst case
-    per_update = (time.perf_counter() - start) / 100
-    assert per_update < 0.05, f"{per_update * 1e3:.1f} ms per update"
-    assert plot.series_lengths()["kl"] > 0
+        x, _ = plot.curve_data("neg_elbo")
+        assert last < x[-1] <= steps[-1]  # every update moves the drawn curve on (its resolution may halve)
+        last = x[-1]
+    lengths = plot.series_lengths()
+    assert all(0 < lengths[k] <= 4097 for k in ("neg_elbo", "recon", "kl"))  # LossPlot's default capacity
+    x, _ = plot.curve_data("kl")
+    assert x[0] < 10 and x[-1] > 4490  # the whole run stays visible
 
 
 # -- LatentScatter ----------------------------------------------------------------------------
@@ -280,7 +286,7 @@ def test_scatter_hover_reports_the_point_under_the_mouse(qtbot):
     z = np.array([[-2.0, -2.0], [0.0, 0.0], [2.0, 1.0]])
     scatter.set_points(z, np.array([0, 1, 2]), ["a", "b", "c"])
     QtWidgets.QApplication.processEvents()  # the legend appeared: let the plot take its new width
-    with qtbot.waitSignal(scatter.point_hovered, timeout=2000) as blocker:
+    with qtbot.waitSignal(scatter.point_hovered, timeout=20_000) as blocker:
         _send_mouse(_viewport(scatter), QtCore.QEvent.Type.MouseMove, scatter.map_to_widget((2.0, 1.0)), NO_BUTTON)
     assert blocker.args == [2]
 
@@ -403,18 +409,17 @@ def test_decoder_takes_a_whole_gan_state():
         decoder.load(ModelConfig(kind="vae", latent_dim=4, hidden=32, image_size=8), tiny_state(config, 0))
 
 
-def test_decoder_one_point_is_fast():
+def test_decoder_one_point_is_one_image_the_same_every_time():
+    """How fast a point decodes is bench/gui_budgets.py's decode_p95_ms (and decode_median_ms)."""
     config = ModelConfig()  # the window's default: 2-D MLP VAE
     decoder = LatentDecoder()
     decoder.load(config, tiny_state(config, 0))
     z = np.array([0.3, -0.2])
-    decoder.decode(z)
-    times = []
+    first = decoder.decode(z)
+    assert first.shape == (1, config.channels, config.image_size, config.image_size)
     for _ in range(30):
-        start = time.perf_counter()
-        decoder.decode(z)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.005
+        np.testing.assert_array_equal(decoder.decode(z), first)
+    np.testing.assert_allclose(decoder.decode(np.stack([z, -z]))[0], first[0], atol=1e-6)
 
 
 def test_decoder_limits_threads_only_during_the_call():
