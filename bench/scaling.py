@@ -44,7 +44,7 @@ if str(REPO) not in sys.path:
 
 from latentlab.gui.blas_threads import use_one_numpy_blas_thread  # noqa: E402
 
-use_one_numpy_blas_thread()  # as the window does (latentlab.cli.cmd_gui)
+use_one_numpy_blas_thread()  # as the window does (latentlab.cli.window.cmd_gui)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 

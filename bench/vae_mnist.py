@@ -115,7 +115,7 @@ def reference_configs(epochs: int, seed: int, device: str = "cpu") -> tuple[Mode
 
 
 def latentlab_configs(epochs: int, seed: int, device: str = "cpu") -> tuple[ModelConfig, TrainConfig]:
-    """Exactly what `latentlab train --model vae --device DEVICE` builds (see cli.configs_for_training)."""
+    """Exactly what `latentlab train --model vae --device DEVICE` builds (see cli.train.configs_for_training)."""
     d = MODEL_DEFAULTS["vae"]
     model = ModelConfig(kind="vae", arch=d["arch"], latent_dim=d["latent_dim"])
     train = TrainConfig(epochs=epochs, batch_size=d["batch_size"], lr=d["lr"], seed=seed, device=device)

@@ -1,15 +1,15 @@
-"""Latent-space commands: `interpolate` (animated GIF), `export-latents` (CSV), `synthesize` (PNGs).
-
-Registered on the main parser by `add_latent_commands`; each sub-parser carries its handler.
-"""
+"""Latent-space commands: `sample` (a PNG grid), `interpolate` (animated GIF), `export-latents` (CSV),
+`synthesize` (PNGs)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from latentlab.cli import check_writable, load_for_inference, non_negative_int, positive_int
+from latentlab.cli.common import check_writable, load_checkpoint_data, load_for_inference, non_negative_int, positive_int
+from latentlab.core.errors import LatentlabError
 
 DEFAULT_FRAMES = 16
 SYNTH_CHUNK = 256  # decode in chunks so --n 100000 does not hold every image at once
@@ -23,6 +23,13 @@ def frame_count(text: str) -> int:
 
 
 def add_latent_commands(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="write a PNG grid of images decoded from z ~ N(0, I)")
+    sample.add_argument("checkpoint", metavar="FILE")
+    sample.add_argument("--out", required=True, metavar="PNG")
+    sample.add_argument("--n", type=positive_int, default=64, metavar="N")
+    sample.add_argument("--seed", type=int, default=0, metavar="S")
+    sample.set_defaults(handler=cmd_sample)
+
     data_help = "held-out images of this data set (default: the data the checkpoint was trained on)"
     interpolate = commands.add_parser(
         "interpolate", help="write an animated GIF walking the latent space between two held-out images (VAE) or two noise vectors (GAN)"
@@ -53,20 +60,26 @@ def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     synthesize.set_defaults(handler=cmd_synthesize)
 
 
-def held_out_data(checkpoint, args: argparse.Namespace):
-    from latentlab.core.data import load_data
+def cmd_sample(args: argparse.Namespace) -> int:
+    import torch
 
-    config = checkpoint.model_config
-    spec = args.data or checkpoint.data_spec
-    data = load_data(spec, args.data_dir, channels=config.channels, image_size=config.image_size, seed=checkpoint.train_config.seed)
-    return spec, data
+    from latentlab.core.export import save_grid
+
+    out = Path(args.out)
+    check_writable(out)
+    checkpoint, model = load_for_inference(args.checkpoint)
+    z = torch.randn(args.n, checkpoint.model_config.latent_dim, generator=torch.Generator().manual_seed(args.seed))
+    with torch.no_grad():
+        images = model.decode(z).numpy()
+    save_grid(images, out)
+    print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return 0
 
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from latentlab.core.errors import LatentlabError
     from latentlab.core.export import save_gif
     from latentlab.core.latent import encode_means, interpolation_path
 
@@ -75,7 +88,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     checkpoint, model = load_for_inference(args.checkpoint)
     config = checkpoint.model_config
     if config.kind == "vae":
-        spec, data = held_out_data(checkpoint, args)
+        spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
         start = 0 if args.start is None else args.start
         end = 1 if args.end is None else args.end
         count = len(data.test_images)
@@ -106,7 +119,6 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
 def cmd_export_latents(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentlab.core.errors import LatentlabError
     from latentlab.core.export import save_latents_csv
     from latentlab.core.latent import encode_means
 
@@ -115,7 +127,7 @@ def cmd_export_latents(args: argparse.Namespace) -> int:
     checkpoint, model = load_for_inference(args.checkpoint)
     if checkpoint.model_config.kind != "vae":
         raise LatentlabError(f"{args.checkpoint}: a GAN has no encoder, so images have no latents to export: use a VAE checkpoint")
-    spec, data = held_out_data(checkpoint, args)
+    spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
     mu = encode_means(model, data.test_images)
     save_latents_csv(out, np.arange(len(mu)), data.test_labels, mu)
     print(f"wrote the {mu.shape[1]}-D means of {len(mu):,} held-out images of {spec} to {out}", file=sys.stderr)
@@ -147,10 +159,6 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
 
 def prepare_folder(path: Path) -> Path:
     """The output folder, created (with its parents) when missing; refused when it cannot hold files."""
-    import os
-
-    from latentlab.core.errors import LatentlabError
-
     if path.exists() and not path.is_dir():
         raise LatentlabError(f"{path}: is a file: --out takes a folder for the images")
     try:

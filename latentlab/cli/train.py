@@ -1,0 +1,243 @@
+"""`latentlab train`: its flags, the configs they make, and the run, alone or as one rank of a torchrun job."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
+from latentlab.core.describe import describe_metrics
+from latentlab.core.errors import LatentlabError
+
+
+class Terminated(Exception):
+    """SIGTERM during `train`: handled like Ctrl-C (the run is saved), with the exit code a shell expects."""
+
+
+def add_train_command(commands: argparse._SubParsersAction) -> None:
+    data_help = "builtin (default) | mnist | fashion-mnist | kmnist | PATH to an IDX images file or an image folder"
+    parser = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
+    parser.add_argument("--model", choices=("vae", "gan"), help="default: vae")
+    parser.add_argument("--data", metavar="SPEC", help=data_help)
+    parser.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
+    budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
+    parser.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
+    parser.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
+    parser.add_argument("--batch-size", type=positive_int, metavar="B")
+    parser.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
+    parser.add_argument("--beta", type=non_negative_float, metavar="B", help="KL weight (VAE; 1 = true ELBO, the default)")
+    parser.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"),
+                        help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
+    parser.add_argument("--spectral-norm", action="store_true", default=None, help="spectral normalisation in the GAN's discriminator")
+    parser.add_argument("--seed", type=int, metavar="S", help="default: 0")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument("--amp", action="store_true",
+                        help="mixed precision: float16 with loss scaling on CUDA, bfloat16 on the CPU")
+    parser.add_argument("--out", metavar="FILE", help="checkpoint to write (.safetensors); default: the --resume file")
+    parser.add_argument("--resume", metavar="FILE", help="continue the run saved in FILE (model, optimizer, RNG state)")
+    parser.add_argument("--save-every", type=positive_float, default=60.0, metavar="SECONDS",
+                        help="autosave the checkpoint this often (default 60); it is also saved at the end")
+    parser.set_defaults(handler=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    with _sigterm_raises():
+        return train_in_job(args)
+
+
+def train_in_job(args: argparse.Namespace) -> int:
+    """Joins the torchrun job if this process is one of its ranks (else runs alone), trains, and leaves it."""
+    from latentlab.core import distributed
+
+    if args.out is None and args.resume is None:
+        raise LatentlabError("train needs --out FILE (or --resume FILE to continue a run)")
+    parallel = distributed.start(args.device)  # joins the torchrun job, if this is one of its processes
+    try:
+        code = train(args, parallel)
+    except BaseException:
+        parallel.close(finished=False)
+        raise
+    parallel.close()
+    return code
+
+
+def refuse_torchrun_unless_training(command: str | None) -> None:
+    if "WORLD_SIZE" not in os.environ:  # not torchrun: import nothing heavy (the window wants numpy unloaded)
+        return
+    from latentlab.core.distributed import torchrun_env
+
+    env = torchrun_env()
+    if env is not None and env.world_size > 1 and command != "train":
+        raise LatentlabError(f"torchrun runs `latentlab train` only; run `latentlab {command or 'gui'}` without torchrun")
+
+
+def configs_for_training(args: argparse.Namespace, resumed):
+    """Model and training configs from the flags, or from the checkpoint being resumed."""
+    from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
+
+    if resumed is not None:
+        refuse_fixed_flags(args, resumed)
+        changes = {"epochs": args.epochs, "steps": args.steps} if args.epochs or args.steps else {}
+        if args.lr:
+            changes["lr"] = args.lr
+        return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
+    kind = args.model or "vae"
+    defaults = model_defaults(kind, args.arch)
+    model_config = ModelConfig(
+        kind=kind,
+        arch=defaults["arch"],
+        latent_dim=args.latent_dim or defaults["latent_dim"],
+        hidden=defaults["hidden"],
+        spectral_norm=bool(args.spectral_norm),
+    )
+    train_config = TrainConfig(
+        epochs=args.epochs if args.epochs or args.steps else 10,
+        steps=args.steps,
+        batch_size=args.batch_size or defaults["batch_size"],
+        lr=args.lr or defaults["lr"],
+        beta=1.0 if args.beta is None else args.beta,
+        seed=args.seed or 0,
+        device=args.device,
+        amp=args.amp,
+        gan_loss=args.gan_loss or "ns",
+    )
+    return model_config, train_config
+
+
+def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
+    """A resumed run keeps its model and objective: a flag asking for another one is an error, not ignored.
+    (The budget, --lr, --device, --amp and --data may change.)"""
+    mc, tc = resumed.model_config, resumed.train_config
+    fixed = (
+        ("--model", args.model, mc.kind),
+        ("--arch", args.arch, mc.arch),
+        ("--latent-dim", args.latent_dim, mc.latent_dim),
+        ("--batch-size", args.batch_size, tc.batch_size),
+        ("--beta", args.beta, tc.beta),
+        ("--seed", args.seed, tc.seed),
+        ("--gan-loss", args.gan_loss, tc.gan_loss),
+        ("--spectral-norm", args.spectral_norm, mc.spectral_norm),
+    )
+    for flag, given, saved in fixed:
+        if given is not None and given != saved:
+            asked = flag if isinstance(given, bool) else f"{flag} {given}"
+            has = f"{'with' if saved else 'without'} {flag}" if isinstance(saved, bool) else f"with {flag} {saved}"
+            raise LatentlabError(
+                f"{asked} does not fit --resume {args.resume}: that run was made {has}, which it keeps; "
+                f"leave {flag} out to continue it, or start a new run with --out"
+            )
+
+
+def train(args: argparse.Namespace, parallel) -> int:
+    """The training run; under torchrun every rank runs it, and only rank 0 prints and writes files."""
+    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
+    from latentlab.core.data import load_data
+    from latentlab.core.device import pick_device
+    from latentlab.core.gan_alarms import GanWatch
+    from latentlab.core.precision import precision_for
+    from latentlab.core.training import TrainingDiverged, make_trainer
+
+    out = Path(args.out or args.resume)
+    if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
+        check_writable(out)
+    resumed = load_checkpoint(args.resume) if args.resume else None
+    model_config, train_config = configs_for_training(args, resumed)
+    train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
+    precision_for(pick_device(train_config.device), train_config.amp)  # a missing GPU is refused before any loading
+    spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
+    progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
+    with parallel.main_first():  # one download or dataset build per machine, not one per process
+        data = load_data(
+            spec,
+            args.data_dir,
+            channels=model_config.channels,
+            image_size=model_config.image_size,
+            seed=train_config.seed,
+            progress=progress.line,
+        )
+    for warning in data.warnings:
+        progress.line(f"latentlab: warning: {warning}")
+    trainer = make_trainer(model_config, train_config, data, parallel)
+    if resumed is not None:
+        trainer.restore(resumed.step, resumed.model_state, resumed.optimizer_states, resumed.loop_state, resumed.history)
+    progress.line(
+        f"training {model_config.kind} ({model_config.arch}, latent {model_config.latent_dim}) on {data.name}: "
+        f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
+        + (f"{trainer.precision.describe()}, " if trainer.precision.enabled else "")
+        + (f"{parallel.world_size} processes ({trainer.batch_size // parallel.world_size} images each per step), " if parallel.world_size > 1 else "")
+        + (f"resuming at step {trainer.step:,} of " if resumed else "")
+        + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
+        + (f", {train_config.gan_loss} loss" + (" with spectral norm" if model_config.spectral_norm else "") if model_config.kind == "gan" else "")
+    )
+    watch = GanWatch.for_trainer(trainer) if model_config.kind == "gan" else None
+    metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
+
+    saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
+
+    def save() -> None:
+        if parallel.is_main:  # every rank holds the same weights
+            save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
+        saved_step[:] = [trainer.step]
+
+    epochs_done = int(trainer.epoch)
+    last_save = time.monotonic()
+    try:
+        for report in trainer.run():
+            for alarm in watch.after_step(report.step, report.metrics).started if watch else ():
+                progress.line(f"latentlab: warning: step {alarm.step:,}: {alarm.message}")
+            progress.update(
+                f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
+                f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
+            )
+            if int(report.epoch) > epochs_done:
+                epochs_done = int(report.epoch)
+                if parallel.is_main:  # the others wait for it at their next step
+                    metrics = trainer.evaluate()
+                    progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
+                trainer.reset_clock()
+            if time.monotonic() - last_save >= args.save_every:
+                save()
+                last_save = time.monotonic()
+                trainer.reset_clock()
+    except TrainingDiverged as exc:
+        if saved_step:
+            kept = f"{out} keeps the last good state (step {saved_step[0]:,}): continue it with --resume {out} and a lower --lr"
+        elif resumed is not None:
+            kept = f"{out} was left as it was (step {resumed.step:,})"
+        else:
+            kept = f"nothing was written to {out}"
+        raise TrainingDiverged(f"{exc}; {kept}") from None
+    except (KeyboardInterrupt, Terminated):
+        save()
+        progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
+        raise
+    if parallel.is_main and (not metrics or trainer.step % trainer.batches_per_epoch):
+        metrics = trainer.evaluate()
+        progress.line(f"held-out after {trainer.step:,} steps: {describe_metrics(model_config.kind, metrics)}")
+    save()
+    progress.line(f"wrote {out}")
+    return 0
+
+
+@contextmanager
+def _sigterm_raises():
+    """While `train` runs, SIGTERM (a scheduler or `kill`) saves the run like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
