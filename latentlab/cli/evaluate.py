@@ -8,6 +8,7 @@ from pathlib import Path
 
 from latentlab.cli.common import Progress, check_writable, load_checkpoint_data, load_for_inference, positive_int
 from latentlab.core.describe import describe_metrics
+from latentlab.core.kinds import kind_of
 
 
 def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def add_meter_options(parser: argparse.ArgumentParser) -> None:
-    from latentlab.core.metrics import DEFAULT_SAMPLES
+    from latentlab.core.config import DEFAULT_SAMPLES  # light: the parser is built before numpy may load
 
     parser.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES, metavar="N",
                         help=f"generated images (and held-out images) the quality meters use (default {DEFAULT_SAMPLES})")
@@ -49,7 +50,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     gan_loss = checkpoint.train_config.gan_loss
     raw = evaluate_model(model, images, checkpoint.train_config)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
-    if config.kind == "vae":
+    if kind_of(config.kind).has_encoder:
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
     else:
         result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
@@ -86,7 +87,7 @@ def meters_json(meters) -> dict[str, object]:
     }
     if meters.note:
         out["meters_note"] = meters.note
-    if meters.model == "vae":
+    if kind_of(meters.model).has_encoder:
         out.update(recon_mse=meters.recon_mse, kl_per_dim_nats=list(meters.kl_per_dim_nats), inactive_dims=meters.inactive_dims)
     return out
 
@@ -107,7 +108,7 @@ def meters_summary(meters) -> list[str]:
         lines.append(f"class-based meters n/a: {meters.note}")
     elif meters.judge_accuracy is not None:
         lines.append(f"judge: latentlab's own classifier of this data, {meters.judge_accuracy:.1%} held-out accuracy (fd_latentlab is not FID)")
-    if meters.model == "vae":
+    if kind_of(meters.model).has_encoder:
         lines.append(
             f"posterior: {meters.inactive_dims} of {len(meters.kl_per_dim_nats)} latent dims inactive "
             f"(KL < {INACTIVE_KL_NATS:g} nats); reconstruction MSE {meters.recon_mse:.4f} per pixel"

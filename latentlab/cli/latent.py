@@ -10,6 +10,7 @@ from pathlib import Path
 
 from latentlab.cli.common import check_writable, load_checkpoint_data, load_for_inference, non_negative_int, positive_int
 from latentlab.core.errors import LatentlabError
+from latentlab.core.kinds import kind_of
 
 DEFAULT_FRAMES = 16
 SYNTH_CHUNK = 256  # decode in chunks so --n 100000 does not hold every image at once
@@ -87,7 +88,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     check_writable(out)
     checkpoint, model = load_for_inference(args.checkpoint)
     config = checkpoint.model_config
-    if config.kind == "vae":
+    if kind_of(config.kind).has_encoder:  # from one held-out image's code to another's
         spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
         start = 0 if args.start is None else args.start
         end = 1 if args.end is None else args.end
@@ -125,7 +126,7 @@ def cmd_export_latents(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_writable(out)
     checkpoint, model = load_for_inference(args.checkpoint)
-    if checkpoint.model_config.kind != "vae":
+    if not kind_of(checkpoint.model_config.kind).has_encoder:
         raise LatentlabError(f"{args.checkpoint}: a GAN has no encoder, so images have no latents to export: use a VAE checkpoint")
     spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
     mu = encode_means(model, data.test_images)
@@ -152,7 +153,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         for offset, image in enumerate(images):
             save_png(to_uint8_image(image), out / f"sample-{start + offset:0{digits}d}.png")
             written += 1
-    kind = "G(z)" if checkpoint.model_config.kind == "gan" else "decoded z ~ N(0, I)"
+    kind = "decoded z ~ N(0, I)" if kind_of(checkpoint.model_config.kind).has_encoder else "G(z)"
     print(f"wrote {written:,} images ({kind}, seed {args.seed}) to {out}", file=sys.stderr)
     return 0
 

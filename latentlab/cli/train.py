@@ -6,12 +6,10 @@ import argparse
 import os
 import signal
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
-from latentlab.core.describe import describe_metrics
 from latentlab.core.errors import LatentlabError
 
 
@@ -136,13 +134,12 @@ def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
 
 
 def train(args: argparse.Namespace, parallel) -> int:
-    """The training run; under torchrun every rank runs it, and only rank 0 prints and writes files."""
-    from latentlab.core.checkpoint import checkpoint_from_trainer, load_checkpoint, save_checkpoint
-    from latentlab.core.data import load_data
-    from latentlab.core.device import pick_device
-    from latentlab.core.gan_alarms import GanWatch
-    from latentlab.core.precision import precision_for
-    from latentlab.core.training import TrainingDiverged, make_trainer
+    """The training run over the core's RunDriver; under torchrun every rank runs it, and only rank 0 prints
+    and writes files."""
+    from latentlab.core.checkpoint import load_checkpoint
+    from latentlab.cli.run_printer import RunPrinter
+    from latentlab.core.run_driver import RunDriver, RunPlan
+    from latentlab.core.training import TrainingDiverged
 
     out = Path(args.out or args.resume)
     if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
@@ -150,80 +147,30 @@ def train(args: argparse.Namespace, parallel) -> int:
     resumed = load_checkpoint(args.resume) if args.resume else None
     model_config, train_config = configs_for_training(args, resumed)
     train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
-    precision_for(pick_device(train_config.device), train_config.amp)  # a missing GPU is refused before any loading
     spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
     progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
-    with parallel.main_first():  # one download or dataset build per machine, not one per process
-        data = load_data(
-            spec,
-            args.data_dir,
-            channels=model_config.channels,
-            image_size=model_config.image_size,
-            seed=train_config.seed,
-            progress=progress.line,
-        )
-    for warning in data.warnings:
-        progress.line(f"latentlab: warning: {warning}")
-    trainer = make_trainer(model_config, train_config, data, parallel)
-    if resumed is not None:
-        trainer.restore(resumed.step, resumed.model_state, resumed.optimizer_states, resumed.loop_state, resumed.history)
-    progress.line(
-        f"training {model_config.kind} ({model_config.arch}, latent {model_config.latent_dim}) on {data.name}: "
-        f"{len(data.train_images):,} images, {len(data.test_images):,} held out, device {trainer.device}, "
-        + (f"{trainer.precision.describe()}, " if trainer.precision.enabled else "")
-        + (f"{parallel.world_size} processes ({trainer.batch_size // parallel.world_size} images each per step), " if parallel.world_size > 1 else "")
-        + (f"resuming at step {trainer.step:,} of " if resumed else "")
-        + f"{trainer.total_steps:,} steps of {trainer.batch_size}"
-        + (f", {train_config.gan_loss} loss" + (" with spectral norm" if model_config.spectral_norm else "") if model_config.kind == "gan" else "")
-    )
-    watch = GanWatch.for_trainer(trainer) if model_config.kind == "gan" else None
-    metrics: dict[str, float] = dict(resumed.metrics) if resumed else {}
-
-    saved_step: list[int] = []  # the step of the last checkpoint written to `out` by this run
-
-    def save() -> None:
-        if parallel.is_main:  # every rank holds the same weights
-            save_checkpoint(out, checkpoint_from_trainer(trainer, spec, metrics))
-        saved_step[:] = [trainer.step]
-
-    epochs_done = int(trainer.epoch)
-    last_save = time.monotonic()
+    plan = RunPlan(model_config, train_config, spec, args.data_dir, resume=resumed, out=out, save_every=args.save_every)
+    driver = RunDriver(plan, parallel=parallel, on_status=progress.line)
+    printer = RunPrinter(progress, resuming=resumed is not None)
     try:
-        for report in trainer.run():
-            for alarm in watch.after_step(report.step, report.metrics).started if watch else ():
-                progress.line(f"latentlab: warning: step {alarm.step:,}: {alarm.message}")
-            progress.update(
-                f"epoch {report.epoch:5.2f}  step {report.step:,}/{trainer.total_steps:,}  "
-                f"{describe_metrics(report.model, report.metrics)}  {report.images_per_s:,.0f} img/s"
-            )
-            if int(report.epoch) > epochs_done:
-                epochs_done = int(report.epoch)
-                if parallel.is_main:  # the others wait for it at their next step
-                    metrics = trainer.evaluate()
-                    progress.line(f"epoch {epochs_done} held-out: {describe_metrics(report.model, metrics)}")
-                trainer.reset_clock()
-            if time.monotonic() - last_save >= args.save_every:
-                save()
-                last_save = time.monotonic()
-                trainer.reset_clock()
-    except TrainingDiverged as exc:
-        if saved_step:
-            kept = f"{out} keeps the last good state (step {saved_step[0]:,}): continue it with --resume {out} and a lower --lr"
+        for message in driver.run():
+            printer.show(message)
+    except (KeyboardInterrupt, Terminated):
+        if driver.trainer is not None:
+            driver.save_to_out()
+            progress.line(f"interrupted at step {driver.trainer.step:,}: saved {out} (continue with --resume {out})")
+        raise
+    if driver.end.reason == "diverged":
+        if driver.saved_step is not None:
+            kept = f"{out} keeps the last good state (step {driver.saved_step:,}): continue it with --resume {out} and a lower --lr"
         elif resumed is not None:
             kept = f"{out} was left as it was (step {resumed.step:,})"
         else:
             kept = f"nothing was written to {out}"
-        raise TrainingDiverged(f"{exc}; {kept}") from None
-    except (KeyboardInterrupt, Terminated):
-        save()
-        progress.line(f"interrupted at step {trainer.step:,}: saved {out} (continue with --resume {out})")
-        raise
-    if parallel.is_main and (not metrics or trainer.step % trainer.batches_per_epoch):
-        metrics = trainer.evaluate()
-        progress.line(f"held-out after {trainer.step:,} steps: {describe_metrics(model_config.kind, metrics)}")
-    save()
+        raise TrainingDiverged(f"{printer.diverged}; {kept}")
     progress.line(f"wrote {out}")
     return 0
+
 
 
 @contextmanager

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# Generated images the meters look at by default, compared against as many held-out images: enough for a
-# stable 64x64 feature covariance, and about a second of work for the default models on a CPU.
-DEFAULT_SAMPLES = 2000
+from latentlab.core.config import DEFAULT_SAMPLES  # noqa: F401  (the meters' default, kept with the others)
 
 # A sample "shows" a class when the judge gives that class at least this probability.
 CONFIDENCE = 0.9

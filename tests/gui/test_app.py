@@ -3,22 +3,19 @@ switch models, save and reopen; and the app's process-level promises (clean clos
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.checkpoint import load_checkpoint
-from latentlab.core.data import ImageSet
 from latentlab.gui.main_window import MainWindow
 from latentlab.gui.session import IDLE, PAUSED, RUNNING
-from gui_lab import FAST, WAIT_MS, assert_clean, run_child, train_until
+from gui_lab import WAIT_MS, assert_clean, run_child, train_until
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 REPO = Path(__file__).resolve().parents[2]

@@ -8,6 +8,7 @@ PROBE = """
 import os, sys
 from latentlab.gui.blas_threads import use_one_numpy_blas_thread
 import latentlab.cli
+latentlab.cli.build_parser()
 assert "numpy" not in sys.modules, "the command line imported numpy before the window could set its threads"
 print(use_one_numpy_blas_thread(), os.environ.get("OPENBLAS_NUM_THREADS"))
 import numpy
