@@ -87,7 +87,7 @@ def meters_json(meters) -> dict[str, object]:
     }
     if meters.note:
         out["meters_note"] = meters.note
-    if kind_of(meters.model).has_encoder:
+    if meters.kl_per_dim_nats is not None:  # an encoder's posterior was measured
         out.update(recon_mse=meters.recon_mse, kl_per_dim_nats=list(meters.kl_per_dim_nats), inactive_dims=meters.inactive_dims)
     return out
 
@@ -108,7 +108,7 @@ def meters_summary(meters) -> list[str]:
         lines.append(f"class-based meters n/a: {meters.note}")
     elif meters.judge_accuracy is not None:
         lines.append(f"judge: latentlab's own classifier of this data, {meters.judge_accuracy:.1%} held-out accuracy (fd_latentlab is not FID)")
-    if kind_of(meters.model).has_encoder:
+    if meters.kl_per_dim_nats is not None:
         lines.append(
             f"posterior: {meters.inactive_dims} of {len(meters.kl_per_dim_nats)} latent dims inactive "
             f"(KL < {INACTIVE_KL_NATS:g} nats); reconstruction MSE {meters.recon_mse:.4f} per pixel"

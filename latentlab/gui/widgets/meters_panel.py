@@ -60,9 +60,13 @@ class MetersPanel(QtWidgets.QWidget):
         self.set_model("vae")
 
     def set_model(self, kind: str) -> None:
+        self._show_posterior_rows(kind_of(kind).has_encoder)
+
+    def _show_posterior_rows(self, shown: bool) -> None:
+        """The meters of an encoder's posterior (inactive dims, reconstruction error)."""
         for key in ("inactive", "mse"):
             for widget in self._rows[key]:
-                widget.setVisible(kind_of(kind).has_encoder)  # VAE-only meters
+                widget.setVisible(shown)
 
     def clear(self, caption: str = "measured every few seconds while training") -> None:
         for value in self.values.values():
@@ -90,6 +94,6 @@ class MetersPanel(QtWidgets.QWidget):
         if meters.inactive_dims is not None:
             self.values["inactive"].setText(f"{meters.inactive_dims} of {len(meters.kl_per_dim_nats)}")
             self.values["mse"].setText(f"{meters.recon_mse:.4f}")
-        self.set_model(meters.model)
+        self._show_posterior_rows(meters.kl_per_dim_nats is not None)
         note = f"n/a: {meters.note}" if meters.note else f"{meters.samples:,} samples"
         self.caption.setText(f"at step {meters.step:,} · {note}")
