@@ -50,7 +50,6 @@ class TrainingSession(QObject):
         self._last_end: RunEnd | None = None
         self._shut_down = False
         self._started = False
-        self._last_worker: TrainingWorker | None = None  # kept so it is never deleted inside its own signal
 
     # -- state ------------------------------------------------------------------------------------
     @property
@@ -200,7 +199,6 @@ class TrainingSession(QObject):
         if end is not None:
             self._last_end = end
             self.ended.emit(end)
-        self._last_worker = worker
         thread.deleteLater()
 
     @Slot()
@@ -208,7 +206,6 @@ class TrainingSession(QObject):
         for thread, worker in list(self._retired):
             if thread.isFinished():
                 self._retired.remove((thread, worker))
-                self._last_worker = worker
                 thread.deleteLater()
 
     # -- the worker's signals, via the relay of the current run ---------------------------------------
@@ -243,7 +240,11 @@ class TrainingSession(QObject):
 class _Relay(QObject):
     """Receives one run's signals in the GUI thread and passes them on while that run is the current one,
     so that nothing still in flight from a stopped run reaches the window. (A per-run object is cheaper
-    than QObject.sender(), which costs PySide about half a millisecond per call.)"""
+    than QObject.sender(), which costs PySide about half a millisecond per call.)
+
+    It also holds the run's worker to the end: the worker's `ended` (always its last signal) deletes the
+    relay later, from the event loop, and the worker goes with it, never inside its own signal and never
+    kept beyond its run."""
 
     def __init__(self, session: TrainingSession, worker: TrainingWorker) -> None:
         super().__init__(session)
@@ -310,5 +311,4 @@ class _Relay(QObject):
     def ended(self, end: RunEnd) -> None:
         if self._live():
             self.session._on_ended(end)
-        self.worker = None
         self.deleteLater()

@@ -39,6 +39,7 @@ from latentlab.core.messages import (
 )
 from latentlab.core.run_driver import RunControl, RunDriver, RunPlan, state_copy
 from latentlab.core.training import Trainer
+from latentlab.gui.memory import release_freed_memory
 from latentlab.gui.run_analysis import Intervals, Periodic, WindowAnalysis
 
 LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
@@ -122,6 +123,8 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         driver = None
         try:
+            # What the window let go of since the last run (its views, data and checkpoint): see gui/memory.py.
+            release_freed_memory()
             torch.set_num_threads(self.threads)
             analysis = WindowAnalysis(self.intervals, self._emit_latents, self._state_for)
             driver = RunDriver(self.plan, self.control, evaluation=analysis, on_status=self.status.emit)
@@ -145,12 +148,20 @@ class TrainingWorker(QObject):
             end = RunEnd("failed", trainer.step if trainer else 0, _final_checkpoint_or_none(driver))
         for path, _extra in self.control.take_saves():
             self.save_failed.emit(f"could not save {path}: training is not running")
+        driver = None
+        self._drop_run()
+        release_freed_memory()  # the trainer's tensors, the analyst's model, the data's float copies
         self.result = end  # read by the session after wait(), when the queued `ended` may not have arrived
         # Hand the object back to the GUI thread so that it is deleted there, never in a dead thread.
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
         self.ended.emit(end)
+
+    def _drop_run(self) -> None:
+        """Let go of everything the run built (the finished worker object lives on until its relay is deleted)."""
+        self.plan = self.data = self._state = self._last = None
+        self._analysis = None  # its callbacks are this worker's methods: a cycle that only the collector would break
 
     def _handle(self, driver: RunDriver, message: object) -> None:
         trainer = driver.trainer
