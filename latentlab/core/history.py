@@ -39,6 +39,10 @@ class _Series:
         return steps.copy(), values.copy()
 
 
+# Held-out figures are kept in a run's history as "heldout_<metric>" (the loss plot draws them apart).
+HELDOUT_PREFIX = "heldout_"
+
+
 class History:
     """Named series of (step, value) points in bounded memory: at most `capacity` points each."""
 

@@ -21,13 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from latentlab.core.errors import LatentlabError
-from latentlab.core.models import GAN
 
+if TYPE_CHECKING:  # torch is imported by the functions that use it: the GUI reads the defaults before it has torch
+    import torch
+
+    from latentlab.core.models import GAN
 
 DEFAULT_STARTS = 4
 DEFAULT_STEPS = 400
@@ -53,6 +56,8 @@ def psnr(mse: float) -> float:
 
 def target_tensor(image: np.ndarray, channels: int, size: int) -> torch.Tensor:
     """A [C, H, W] image (uint8, or floats in [0, 1]) -> float32 [1, C, H, W] in [0, 1]; refuses other shapes."""
+    import torch
+
     image = np.asarray(image)
     if image.shape != (channels, size, size):
         raise LatentlabError(
@@ -81,6 +86,8 @@ def invert(
     The generator runs in eval mode (batch norm uses its running statistics) and its weights get no
     gradients; only z is optimised. The model's mode and requires_grad flags are restored afterwards.
     """
+    import torch
+
     config = gan.config
     target = target_tensor(image, config.channels, config.image_size)
     if starts < 1 or steps < 1:
@@ -124,6 +131,8 @@ def invert(
 
 def random_z_mse(gan: GAN, image: np.ndarray, n: int = 64, seed: int = 0) -> float:
     """The baseline an inversion must beat: the mean pixel MSE of G(z) against `image` for z ~ N(0, I)."""
+    import torch
+
     config = gan.config
     target = target_tensor(image, config.channels, config.image_size)
     z = torch.randn(n, config.latent_dim, generator=torch.Generator().manual_seed(seed))

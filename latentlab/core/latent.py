@@ -1,17 +1,21 @@
 """Latent-space geometry: 2-D planes through a latent space, the prior grid, encoding, interpolation,
 resampled paths and attribute vectors.
 
-Pure numpy (and torch for `encode_means`); no Qt. A `PlaneMap` is how every 2-D picture of a latent space
-maps back to full latent vectors: a click at plane coordinates (x, y) means z = origin + x*u + y*v.
+Pure numpy (and torch for `encode_means`, imported there so that the window can paint before torch is
+loaded); no Qt. A `PlaneMap` is how every 2-D picture of a latent space maps back to full latent vectors:
+a click at plane coordinates (x, y) means z = origin + x*u + y*v.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -140,6 +144,8 @@ def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 10
 
     Runs in eval mode without gradients, in chunks, on the model's device; restores the training mode.
     """
+    import torch
+
     images_uint8 = np.asarray(images_uint8)
     parameter = next(vae.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")

@@ -19,8 +19,6 @@ from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.gan_alarms import Alarm
 from latentlab.core.training import StepReport
 
-# The run's held-out figures are kept in its history as "heldout_<metric>" (the loss plot draws them apart).
-HELDOUT_PREFIX = "heldout_"
 
 
 def read_only(array: np.ndarray) -> np.ndarray:

@@ -28,9 +28,8 @@ from latentlab.core.device import pick_device
 from latentlab.core.distributed import SingleProcess
 from latentlab.core.errors import LatentlabError
 from latentlab.core.gan_alarms import GanWatch
-from latentlab.core.history import History
+from latentlab.core.history import HELDOUT_PREFIX, History
 from latentlab.core.messages import (
-    HELDOUT_PREFIX,
     Diverged,
     HeldOutReport,
     HistorySnapshot,

@@ -134,11 +134,11 @@ def run_app(
             if screenshot is not None:
                 return _close(app, window, 1)
         elif train:
-            QtCore.QTimer.singleShot(0, window.train)
+            window.after_first_paint(window.train)  # the window paints before torch is imported; these need it
     elif train:
-        QtCore.QTimer.singleShot(0, window.train)
+        window.after_first_paint(window.train)
     if checkpoint is None and not unattended:
-        QtCore.QTimer.singleShot(0, window.offer_autosave)
+        window.after_first_paint(window.offer_autosave)
 
     if screenshot is not None:
         target = Path(screenshot)
@@ -156,7 +156,8 @@ def run_app(
                 print(f"latentlab: saved a picture of the window to {target.resolve()}", file=sys.stderr, flush=True)
             app.exit(0)
 
-        QtCore.QTimer.singleShot(int(after * 1000), grab_and_quit)
+        # `after` counts from when training can start (torch imported), as when torch came before the window
+        window.after_first_paint(lambda: QtCore.QTimer.singleShot(int(after * 1000), grab_and_quit))
 
     code = app.exec()
     if failed:

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.errors import LatentlabError
 
 AUTOSAVE_EVERY_S = 60.0
@@ -70,6 +69,8 @@ class AutosaveStore:
 
     def latest(self) -> AutosavedRun | None:
         """The newest autosaved run that still loads (a damaged file is passed over, not deleted)."""
+        from latentlab.core.checkpoint import load_checkpoint  # torch: not needed before this
+
         for path in self.runs():
             try:
                 checkpoint = load_checkpoint(path)

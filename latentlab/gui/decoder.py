@@ -7,23 +7,47 @@ Decoding runs with ONE torch intra-op thread in the calling (GUI) thread, set ju
 restored after. While training keeps the cores busy, a multi-threaded OpenMP region in the GUI thread
 waits on descheduled team threads: on a loaded 2-core machine a conv decoder took 80-140 ms per point
 with 2 threads and about 1 ms with 1. The setting is per thread, so the worker's threads are untouched.
+
+torch and the models are imported when the first snapshot is loaded, not with this module: the window
+builds its decoder before its first paint, and needs torch only once there is a model to decode with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import torch
 
 from latentlab.core.config import ModelConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import encode_means
-from latentlab.core.models import GAN, VAE, build_model
+
+if TYPE_CHECKING:
+    import torch
+
+    from latentlab.core.models import GAN, VAE
 
 T = TypeVar("T")
+
+
+def is_vae(model: object) -> bool:
+    """isinstance(model, VAE), without importing torch while there is no model (None)."""
+    if model is None:
+        return False
+    from latentlab.core.models import VAE
+
+    return isinstance(model, VAE)
+
+
+def is_gan(model: object) -> bool:
+    """isinstance(model, GAN), without importing torch while there is no model (None)."""
+    if model is None:
+        return False
+    from latentlab.core.models import GAN
+
+    return isinstance(model, GAN)
 
 
 class LatentDecoder:
@@ -58,6 +82,8 @@ class LatentDecoder:
         The model is rebuilt only when the config changed; otherwise the weights are copied in place.
         A GAN snapshot may also hold just the generator's keys (with or without the "generator." prefix).
         """
+        from latentlab.core.models import GAN, build_model
+
         if self._model is None or config != self._config:
             model = build_model(config)
             model.requires_grad_(False)
@@ -93,12 +119,16 @@ class LatentDecoder:
             z = z[None, :]
         if z.ndim != 2 or z.shape[1] != dim:
             raise LatentlabError(f"the decoder takes {dim}-D latent points, got an array of shape {list(z.shape)}")
+        import torch
+
         with self._thread_limit(), torch.inference_mode():
             images = model.decode(torch.tensor(z))  # a copy: z may be a read-only snapshot
             return images.clamp_(0.0, 1.0).numpy()
 
     def encode(self, images_uint8: np.ndarray, chunk: int = 1000) -> np.ndarray:
         """uint8 images [N, C, H, W] -> posterior means mu [N, D] (VAE only: a GAN has no encoder)."""
+        from latentlab.core.models import VAE
+
         model = self._require_model()
         if not isinstance(model, VAE):
             raise LatentlabError("a GAN has no encoder: only a VAE can place images in its latent space")
@@ -113,6 +143,8 @@ class LatentDecoder:
 
     @contextmanager
     def _thread_limit(self) -> Iterator[None]:
+        import torch
+
         previous = torch.get_num_threads()
         if self._threads is None or self._threads == previous:
             yield

@@ -3,25 +3,29 @@
 It wires the training session's signals (always delivered in the GUI thread) to the widgets, and the
 widgets' signals to its own decoder. The model being trained is never touched here: the window decodes with
 its own CPU `LatentDecoder`, refreshed from the worker's weight snapshots (about twice a second).
+
+The window paints before torch is imported: nothing it shows before a model exists needs torch, and
+importing it takes about a second. The modules that need torch (the worker, checkpoints, models) are
+imported where they are used and, so that the first Train or click does not wait for them, right after
+the window's first paint (`DEFERRED_IMPORTS`).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.checkpoint import load_checkpoint, save_checkpoint
-from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
-from latentlab.gui.compare_view import CompareDialog, checkpoint_from_snapshot
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.meters import MetersService
@@ -38,9 +42,13 @@ from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, Sample
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.widgets.sample_grid import GRID_MAX
-from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
-from latentlab.gui.run_analysis import Intervals
-from latentlab.core.kinds import ModelKind, kind_of
+from latentlab.core.kinds import ModelKind, kind_of  # light: no torch before the first paint
+
+if TYPE_CHECKING:
+    from latentlab.core.data import ImageSet
+    from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
+    from latentlab.gui.compare_view import CompareDialog
+    from latentlab.gui.run_analysis import Intervals
 
 DEFAULT_SIZE = (1400, 900)
 DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
@@ -50,6 +58,16 @@ DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "
 PLOT_INTERVAL_MS = (100, 250)
 GUI_SHARE = 0.08
 PLANE_SEED = 1  # seed of the two random directions of the GAN's noise plane
+FIRST_PAINT_WAIT_MS = 1000  # after_first_paint's callbacks run after this long even if the window never painted
+# Imported right after the first paint (torch with them): what training, decoding and the tools need.
+DEFERRED_IMPORTS = (
+    "latentlab.gui.worker",
+    "latentlab.core.checkpoint",
+    "latentlab.core.models",
+    "latentlab.core.quality",
+    "latentlab.core.posterior",
+    "latentlab.core.inpainting",
+)
 
 
 def _panel(widget: QtWidgets.QWidget, extra: QtWidgets.QLayout | None = None) -> QtWidgets.QFrame:
@@ -62,6 +80,43 @@ def _panel(widget: QtWidgets.QWidget, extra: QtWidgets.QLayout | None = None) ->
     if extra is not None:
         layout.addLayout(extra)
     return frame
+
+
+def import_deferred_modules() -> None:
+    """Import DEFERRED_IMPORTS (and torch with them), in the GUI thread."""
+    for name in DEFERRED_IMPORTS:
+        importlib.import_module(name)
+
+
+class _FirstPaint(QtCore.QObject):
+    """Watches a window for its first paint event, then runs the callbacks queued behind it."""
+
+    def __init__(self, window: QtWidgets.QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self.painted = False
+        self.callbacks: list[Callable[[], None]] = []
+        window.installEventFilter(self)
+
+    def add(self, callback: Callable[[], None]) -> None:
+        self.callbacks.append(callback)
+        if len(self.callbacks) == 1:
+            if self.painted:
+                QtCore.QTimer.singleShot(0, self, self._run)
+            else:
+                QtCore.QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._run)  # in case no paint ever comes
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.Paint and obj is self.window:
+            self.window.removeEventFilter(self)
+            self.painted = True
+            QtCore.QTimer.singleShot(0, self, self._run)  # queued: after this paint is done and on the screen
+        return False
+
+    def _run(self) -> None:
+        callbacks, self.callbacks = self.callbacks, []
+        for callback in callbacks:
+            callback()
 
 
 def _status_field(min_width: int) -> QtWidgets.QLabel:
@@ -83,7 +138,7 @@ class MainWindow(QtWidgets.QMainWindow):
         data_dir: str | None = None,
         latent_dim: int | None = None,
         data: ImageSet | None = None,
-        intervals: Intervals = Intervals(),
+        intervals: Intervals | None = None,
         threads: int | None = None,
         on_fatal: Callable[[str], None] | None = None,
         autosave_dir: str | Path | None = None,
@@ -225,6 +280,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         self.set_status("ready: press Train (Ctrl+T) to train a "
                         f"{model.upper()} on the {self._data_label(self.controls.data_spec())}")
+        self._first_paint = _FirstPaint(self)
+        self.after_first_paint(import_deferred_modules)
 
     # -- construction -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -332,6 +389,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """What the worker reported when the current run started (data, device, the held-out subset)."""
         return self._info
 
+    def after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Call `callback` from the event loop once the window has painted (soon, if it already has; after
+        FIRST_PAINT_WAIT_MS if no paint comes): what can wait for torch waits for the window to show first."""
+        self._first_paint.add(callback)
+
     def train(self) -> None:
         """Train: resume a paused run, continue the last model when its settings still fit, else start anew."""
         if self.session.state == PAUSED:
@@ -419,6 +481,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_checkpoint(self, path: str | Path) -> bool:
         """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
+        from latentlab.core.checkpoint import load_checkpoint
+        from latentlab.core.messages import WeightsSnapshot
+
         try:
             checkpoint = load_checkpoint(path)
             checkpoint.build_model()  # refuses weights that do not fit before anything changes
@@ -477,6 +542,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------------
     def open_compare(self) -> CompareDialog:
         """The compare view, with the current run (or the last opened/trained model) on its left."""
+        from latentlab.gui.compare_view import CompareDialog, checkpoint_from_snapshot
+
         info = self._info
         if self._compare is None:
             self._compare = CompareDialog(self, data=self._run_data,
@@ -819,6 +886,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = checkpoint.step
         if not self._autosave_due():
             return
+        from latentlab.core.checkpoint import save_checkpoint
+
         try:
             path = self._autosave_path or self.autosave.new_path(checkpoint.model_config.kind)
             save_checkpoint(path, replace(checkpoint, extra=self.tools_host.extras()))

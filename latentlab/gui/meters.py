@@ -6,23 +6,25 @@ it with core.quality, never touching the model being trained. Results go back as
 (a frozen QualityMeters of floats), queued into the GUI thread. Measurements are spaced so that they take
 at most SHARE of the wall time (at least MIN_INTERVAL_S apart): the trainer keeps the CPU. They use the
 same samples and seed as `latentlab eval`, so the panel and the command line agree on the same weights.
+
+torch and core.quality are imported by `start_run` (in the GUI thread, never first in the meters thread),
+not with this module: the window builds its service before its first paint.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6.QtCore import QObject, Signal
 
-from latentlab.core.checkpoint import check_state_fits
-from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
-from latentlab.core.judge import Cancelled
 from latentlab.core.metrics import DEFAULT_SAMPLES
-from latentlab.core.models import build_model
-from latentlab.core.quality import Reference, measure, prepare_reference
+
+if TYPE_CHECKING:
+    from latentlab.core.data import ImageSet
+    from latentlab.core.quality import Reference
 
 MIN_INTERVAL_S = 5.0
 SHARE = 0.05
@@ -48,6 +50,10 @@ class MetersService(QObject):
 
     # -- called from the GUI thread -------------------------------------------------------------
     def start_run(self, data: ImageSet, seed: int = 0) -> None:
+        # torch and the measuring modules: imported here in the GUI thread, not first in the meters thread
+        import latentlab.core.checkpoint  # noqa: F401
+        import latentlab.core.quality  # noqa: F401
+
         with self._lock:
             self._run_id += 1
             self._data, self._seed, self._latest = data, seed, None
@@ -90,6 +96,11 @@ class MetersService(QObject):
     # -- the thread ---------------------------------------------------------------------------------
     def _loop(self) -> None:
         """Lives while there is a run to measure: it ends when the run is cleared or the service shut down."""
+        import torch  # all imported by start_run
+
+        from latentlab.core.judge import Cancelled
+        from latentlab.core.quality import prepare_reference
+
         # One torch thread in this thread (the setting is per thread): with the default, every measurement
         # would also take the core the training worker runs on.
         torch.set_num_threads(1)
@@ -151,6 +162,10 @@ class MetersService(QObject):
 
     @staticmethod
     def _measure(snapshot, reference: Reference, seed: int):
+        from latentlab.core.checkpoint import check_state_fits
+        from latentlab.core.models import build_model
+        from latentlab.core.quality import measure
+
         model = build_model(snapshot.model_config)
         check_state_fits(model, snapshot.state, snapshot.model_config, "weights snapshot")
         model.load_state_dict(snapshot.state)

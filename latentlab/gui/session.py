@@ -10,15 +10,19 @@ terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApp
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from latentlab.core.checkpoint import Checkpoint, save_checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
-from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
-from latentlab.core.messages import RunEnd
-from latentlab.gui.worker import Intervals, TrainingWorker
+
+if TYPE_CHECKING:  # the worker and checkpoints import torch: imported where used, so the window paints first
+    from latentlab.core.checkpoint import Checkpoint
+    from latentlab.core.data import ImageSet
+    from latentlab.core.messages import RunEnd
+    from latentlab.gui.run_analysis import Intervals
+    from latentlab.gui.worker import TrainingWorker
 
 IDLE, LOADING, RUNNING, PAUSED = "idle", "loading", "running", "paused"
 STOP_WAIT_MS = 5_000
@@ -39,7 +43,8 @@ class TrainingSession(QObject):
     state_changed = Signal(str)  # idle | loading | running | paused
     paused = Signal(int)  # the step at which the run actually paused (every report up to it has arrived)
 
-    def __init__(self, parent: QObject | None = None, *, intervals: Intervals = Intervals(), threads: int | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, intervals: Intervals | None = None, threads: int | None = None) -> None:
+        """`intervals`: the worker's; None for its defaults."""
         super().__init__(parent)
         self.intervals = intervals
         self.threads = threads
@@ -76,6 +81,8 @@ class TrainingSession(QObject):
 
     def adopt(self, checkpoint: Checkpoint) -> None:
         """Make an opened checkpoint the state to save or continue from until a run ends."""
+        from latentlab.core.messages import RunEnd
+
         self._last_end = RunEnd("opened", checkpoint.step, checkpoint)
 
     def threads_alive(self) -> int:
@@ -97,6 +104,9 @@ class TrainingSession(QObject):
         """Start a run in a new thread (stopping the current one first). `data` skips loading `data_spec`."""
         if self._shut_down:
             raise LatentlabError("the session was shut down")
+        from latentlab.gui.run_analysis import Intervals
+        from latentlab.gui.worker import TrainingWorker
+
         self.stop()
         thread = QThread(self)
         thread.setObjectName(f"latentlab-training-{model_config.kind}")
@@ -108,7 +118,7 @@ class TrainingSession(QObject):
             data=data,
             resume=resume,
             start_paused=paused,
-            intervals=self.intervals,
+            intervals=self.intervals if self.intervals is not None else Intervals(),
             threads=self.threads,
         )
         worker.moveToThread(thread)
@@ -181,6 +191,8 @@ class TrainingSession(QObject):
         if checkpoint is None:
             self.save_failed.emit("nothing to save yet: train a model (or open a checkpoint) first")
             return
+        from latentlab.core.checkpoint import save_checkpoint
+
         try:
             save_checkpoint(path, replace(checkpoint, extra=dict(extra or {})))
         except (LatentlabError, OSError) as exc:

@@ -2,21 +2,24 @@
 
 The file is streamed to a temp file in the target folder and moved into place only once its MD5
 matches the published checksum, so a half-written or wrong file never sits at the final name.
+
+urllib and http.client are imported by the functions that download (the data package is imported by the
+window before its first paint, which downloads nothing).
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from latentlab.core.errors import DataError
+
+if TYPE_CHECKING:
+    import http.client
 
 TIMEOUT_S = 30.0  # per network operation (connect, each read), not for the whole file
 _CHUNK = 1 << 16
@@ -41,6 +44,8 @@ def download_verified(
     Returns the final path. `what` names the dataset in messages; `fix` says what the user can do
     instead when no mirror works.
     """
+    import http.client
+
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(dir=target_dir, prefix=f".{file_name}.", suffix=".part")
@@ -70,6 +75,8 @@ def download_verified(
 
 
 def _fetch(url: str, md5: str, temp: Path, *, label: str, progress: Callable[[str], None] | None) -> None:
+    import urllib.request
+
     with temp.open("wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
         digest = _stream(response, out, label, progress)
     if digest != md5:
@@ -97,6 +104,8 @@ def _stream(
 
 def _describe(error: Exception) -> str:
     """A short reason: "HTTP 404", "[Errno 111] Connection refused", "timed out"."""
+    import urllib.error
+
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code}"
     if isinstance(error, urllib.error.URLError):

@@ -10,7 +10,7 @@ bookmarks, named latent directions).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6 import QtCore
@@ -18,8 +18,10 @@ from PySide6 import QtCore
 from latentlab.core.latent import PlaneMap
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets.latent_scatter import LatentScatter
-from latentlab.core.messages import LatentSnapshot, RunInfo
 from latentlab.core.kinds import ModelKind, kind_of
+
+if TYPE_CHECKING:
+    from latentlab.core.messages import LatentSnapshot, RunInfo  # they import torch: not before the first paint
 
 
 class ToolHost(QtCore.QObject):

@@ -3,16 +3,20 @@ the error of the fill against the real pixels that were hidden."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.inpainting import Inpainting, inpaint, masked_mse
-from latentlab.core.models import VAE
+from latentlab.gui.decoder import is_vae
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile
 from latentlab.gui.tools.mask_painter import MaskPainter
 from latentlab.gui.tools.point_picker import PointPicker
 from latentlab.gui.widgets import style
+
+if TYPE_CHECKING:
+    from latentlab.core.inpainting import Inpainting  # torch: imported when the tool first fills
 
 STRIP_ROUNDS = (0, 1, 3, 10)  # shown as a strip beside the final fill
 STRIP_TILE = 64
@@ -93,8 +97,10 @@ class InpaintTool(QtWidgets.QWidget):
     def fill(self) -> None:
         """Fill the painted region of the current image with the window's VAE (its CPU copy)."""
         model, info = self.host.decoder.model, self.host.run_info
-        if not isinstance(model, VAE) or info is None or not self.painter.mask.size:
+        if not is_vae(model) or info is None or not self.painter.mask.size:
             return
+        from latentlab.core.inpainting import inpaint, masked_mse
+
         image = info.subset_images[self.index.value()]
         if image.shape[-2:] != self.painter.mask.shape or model.config.image_size != image.shape[-1]:
             return
@@ -133,7 +139,7 @@ class InpaintTool(QtWidgets.QWidget):
         self._update_state()  # the model kind may have changed while the tab was hidden
 
     def _update_state(self) -> None:
-        usable = isinstance(self.host.decoder.model, VAE) and self.host.run_info is not None
+        usable = is_vae(self.host.decoder.model) and self.host.run_info is not None
         for widget in (self.fill_button, self.half_button, self.clear_button, self.painter):
             widget.setEnabled(usable)
         if not self.host.model_kind.has_encoder:

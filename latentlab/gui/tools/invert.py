@@ -12,21 +12,24 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.config import ModelConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.inversion import DEFAULT_STARTS, DEFAULT_STEPS, InversionStep, invert, psnr, random_z_mse
-from latentlab.core.models import GAN, VAE, build_model
-from latentlab.core.posterior import reconstruct
+from latentlab.gui.decoder import is_gan
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
 from latentlab.gui.widgets import style
 from latentlab.core.kinds import kind_of
+
+if TYPE_CHECKING:  # torch and the models are imported once there is a model: not before the window's first paint
+    import torch
+
+    from latentlab.core.models import VAE
 
 TILE = 84
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports to the GUI (the last one always comes)
@@ -57,6 +60,10 @@ class InversionWorker(QtCore.QObject):
 
     @QtCore.Slot()
     def run(self) -> None:
+        import torch  # imported by now (the model to invert is a torch model): no first import in this thread
+
+        from latentlab.core.models import GAN, build_model
+
         last: InversionProgress | None = None
         try:
             torch.set_num_threads(1)  # per thread: leave the other core to the GUI and training
@@ -164,7 +171,7 @@ class InvertTool(QtWidgets.QWidget):
 
     def start(self) -> None:
         model, info = self.host.decoder.model, self.host.run_info
-        if self.running or not isinstance(model, GAN) or info is None:
+        if self.running or not is_gan(model) or info is None:
             return
         image = info.subset_images[self.index.value()]
         if image.shape != (model.config.channels, model.config.image_size, model.config.image_size):
@@ -202,6 +209,8 @@ class InvertTool(QtWidgets.QWidget):
 
     def load_vae(self, path: str) -> bool:
         """A VAE checkpoint to compare with: built on CPU; refused (with a message) if it cannot take the images."""
+        from latentlab.core.checkpoint import load_checkpoint
+
         try:
             checkpoint = load_checkpoint(path)
             if not kind_of(checkpoint.model_config.kind).has_encoder:
@@ -266,6 +275,8 @@ class InvertTool(QtWidgets.QWidget):
         self.vae_tile.setVisible(self.vae is not None)
         if self.vae is None or self.host.run_info is None:
             return
+        from latentlab.core.posterior import reconstruct
+
         image = self.host.run_info.subset_images[self.index.value()]
         rec = reconstruct(self.vae, image[None])
         self.vae_tile.set_image(rec.reconstruction[0], f"MSE {rec.mse[0]:.4f}\nPSNR {psnr(rec.mse[0]):.1f} dB")
@@ -300,7 +311,7 @@ class InvertTool(QtWidgets.QWidget):
         self._update_state()  # the model kind may have changed while the tab was hidden
 
     def _update_state(self) -> None:
-        gan = isinstance(self.host.decoder.model, GAN) and self.host.run_info is not None
+        gan = is_gan(self.host.decoder.model) and self.host.run_info is not None
         self.run_button.setEnabled(gan and not self.running)
         self.cancel_button.setEnabled(self.running)
         self.index.setEnabled(not self.running)

@@ -9,16 +9,20 @@ in the same sense, so the two stay comparable (core/posterior.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.models import VAE
-from latentlab.core.posterior import Posterior, ellipse, encode_posterior, projected_gaussian
+from latentlab.gui.decoder import is_vae
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile
 from latentlab.gui.tools.point_picker import PointPicker
 from latentlab.gui.widgets import style
+
+if TYPE_CHECKING:
+    from latentlab.core.posterior import Posterior  # torch: imported once there is a VAE to encode with
 
 MAX_SELECTED = 8
 TILE = 84
@@ -132,7 +136,7 @@ class PosteriorTool(QtWidgets.QWidget):
         """Encode the selection with the current weights, then redraw the overlay and the panel."""
         model = self.host.decoder.model
         info = self.host.run_info
-        usable = isinstance(model, VAE) and info is not None and model.config.image_size == info.subset_images.shape[-1]
+        usable = is_vae(model) and info is not None and model.config.image_size == info.subset_images.shape[-1]
         self.selected = [i for i in self.selected if info is not None and i < len(info.subset_images)]
         if not usable or not self.selected:
             self.posterior = self.z = None
@@ -143,6 +147,8 @@ class PosteriorTool(QtWidgets.QWidget):
             else:
                 self.message.setText("Nothing selected yet.")
         else:
+            from latentlab.core.posterior import encode_posterior
+
             images = info.subset_images[self.selected]
             self.posterior = self.host.decoder.call(lambda vae: encode_posterior(vae, images))
             self.message.setText("")
@@ -199,6 +205,8 @@ class PosteriorTool(QtWidgets.QWidget):
             self._sample.setVisible(False)
             self.plane_note.setText("")
             return
+        from latentlab.core.posterior import ellipse, projected_gaussian
+
         colors = style.label_colors(max(len(info.class_names), int(info.subset_labels.max()) + 1))
         need = len(SIGMAS) * len(self.selected)
         while len(self._curves) < need:

@@ -3,15 +3,19 @@ signed difference, with the image's error."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.inversion import psnr
-from latentlab.core.models import VAE
-from latentlab.core.posterior import Reconstruction, reconstruct
+from latentlab.gui.decoder import is_vae
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
 from latentlab.gui.tools.point_picker import PointPicker
 from latentlab.gui.widgets import style
+
+if TYPE_CHECKING:
+    from latentlab.core.posterior import Reconstruction  # torch: imported once there is a VAE to reconstruct with
 
 TILE = 112
 
@@ -61,7 +65,7 @@ class ReconstructTool(QtWidgets.QWidget):
     def refresh(self) -> None:
         model = self.host.decoder.model
         info = self.host.run_info
-        if not isinstance(model, VAE) or info is None or not len(info.subset_images):
+        if not is_vae(model) or info is None or not len(info.subset_images):
             self.result = None
             for tile in (self.original, self.reconstruction, self.difference):
                 tile.set_image(None)
@@ -73,6 +77,8 @@ class ReconstructTool(QtWidgets.QWidget):
             return
         if model.config.image_size != info.subset_images.shape[-1]:
             return  # a new run's weights and data arrive one after the other
+        from latentlab.core.posterior import reconstruct
+
         i = self.index.value()
         image = info.subset_images[i : i + 1]
         self.result = result = self.host.decoder.call(lambda vae: reconstruct(vae, image))

@@ -8,10 +8,12 @@ stays active, and an alarm that clears disappears (and is shown again if it star
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.gan_alarms import Alarm
+if TYPE_CHECKING:
+    from latentlab.core.gan_alarms import Alarm  # imports torch, which the window's first paint does without
 
 STYLE = """
 QFrame#alarmRow { background: #4a2a12; border: 1px solid #a0621f; border-radius: 4px; }

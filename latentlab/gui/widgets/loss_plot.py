@@ -14,8 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.history import History
-from latentlab.core.messages import HELDOUT_PREFIX
+from latentlab.core.history import HELDOUT_PREFIX, History
 from latentlab.gui.widgets import style
 
 # (metric name in the core's reports, what the user reads)
