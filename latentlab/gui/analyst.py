@@ -26,6 +26,7 @@ import torch
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.latent import encode_means
 from latentlab.core.messages import HeldOutReport, read_only
+from latentlab.gui.thread_priority import lower_this_thread_priority
 from latentlab.core.models import build_model
 from latentlab.core.training import evaluate_model
 
@@ -106,6 +107,7 @@ class Analyst:
     # -- the thread -----------------------------------------------------------------------------------
     def _loop(self) -> None:
         torch.set_num_threads(1)  # this thread's own pool (OpenMP's is per thread): the other core's share
+        lower_this_thread_priority()  # training and the window come first
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: self._job is not None or self._closed)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.core.errors import LatentlabError
+from latentlab.gui.thread_priority import lower_this_thread_priority
 from latentlab.core.metrics import DEFAULT_SAMPLES
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class MetersService(QObject):
         # One torch thread in this thread (the setting is per thread): with the default, every measurement
         # would also take the core the training worker runs on.
         torch.set_num_threads(1)
+        lower_this_thread_priority()  # training and the window come first
         reference: tuple[int, Reference] | None = None
         last, cost = 0.0, 0.0
         while True:
