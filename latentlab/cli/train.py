@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
+from latentlab.core.config import ARCHS, model_defaults
 from latentlab.core.errors import LatentlabError
+from latentlab.core.kinds import DEFAULT_KIND, KINDS
 
 
 class Terminated(Exception):
@@ -20,18 +22,20 @@ class Terminated(Exception):
 def add_train_command(commands: argparse._SubParsersAction) -> None:
     data_help = "builtin (default) | mnist | fashion-mnist | kmnist | PATH to an IDX images file or an image folder"
     parser = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
-    parser.add_argument("--model", choices=("vae", "gan"), help="default: vae")
+    parser.add_argument("--model", choices=tuple(KINDS), help=f"default: {DEFAULT_KIND}")
     parser.add_argument("--data", metavar="SPEC", help=data_help)
     parser.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
     budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
-    parser.add_argument("--latent-dim", type=positive_int, metavar="D", help="latent (VAE) or noise (GAN) size; default 16 / 64")
-    parser.add_argument("--arch", choices=("mlp", "conv"), help="default: mlp for the VAE, conv (DCGAN) for the GAN")
+    parser.add_argument("--latent-dim", type=positive_int, metavar="D",
+                        help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values()))
+    parser.add_argument("--arch", choices=ARCHS,
+                        help="default: " + ", ".join(f"{k.defaults['arch']} for the {k.title}" for k in KINDS.values()))
     parser.add_argument("--batch-size", type=positive_int, metavar="B")
-    parser.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default 3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)")
+    parser.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default " + _default_rates())
     parser.add_argument("--beta", type=non_negative_float, metavar="B", help="KL weight (VAE; 1 = true ELBO, the default)")
-    parser.add_argument("--gan-loss", choices=("ns", "hinge", "wgan-gp"),
+    parser.add_argument("--gan-loss", choices=KINDS["gan"].losses,
                         help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
     parser.add_argument("--spectral-norm", action="store_true", default=None, help="spectral normalisation in the GAN's discriminator")
     parser.add_argument("--seed", type=int, metavar="S", help="default: 0")
@@ -43,6 +47,22 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-every", type=positive_float, default=60.0, metavar="SECONDS",
                         help="autosave the checkpoint this often (default 60); it is also saved at the end")
     parser.set_defaults(handler=cmd_train)
+
+
+def _default_rates() -> str:
+    """'3e-3 (MLP VAE), 1e-3 (conv VAE), 5e-4 (GAN)': each kind's rate, and where another architecture differs."""
+
+    def short(rate: float) -> str:
+        mantissa, exponent = f"{rate:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+
+    parts = []
+    for name, kind in KINDS.items():
+        arch = kind.defaults["arch"]
+        parts.append(f"{short(kind.defaults['lr'])} ({arch.upper() + ' ' if kind.arch_defaults else ''}{kind.title})")
+        for other in kind.arch_defaults:
+            parts.append(f"{short(model_defaults(name, other)['lr'])} ({other} {kind.title})")
+    return ", ".join(parts)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -86,7 +106,7 @@ def configs_for_training(args: argparse.Namespace, resumed):
         if args.lr:
             changes["lr"] = args.lr
         return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
-    kind = args.model or "vae"
+    kind = args.model or DEFAULT_KIND
     defaults = model_defaults(kind, args.arch)
     model_config = ModelConfig(
         kind=kind,

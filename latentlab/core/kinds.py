@@ -111,6 +111,9 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
 })
 
 
+DEFAULT_KIND = "vae"  # what `latentlab train` and the window start with
+
+
 def kind_of(name: str) -> ModelKind:
     """The kind called `name`; a LatentlabError naming the known ones otherwise."""
     try:
