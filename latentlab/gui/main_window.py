@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.meters import MetersService
+from latentlab.gui.plot_feed import PlotFeed
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
 from latentlab.gui.tools.arithmetic import ArithmeticTool
@@ -52,11 +52,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = (1400, 900)
 DATA_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
-# The loss plot and the status fields take step reports in batches: every 100 ms, or up to every 250 ms
-# while the GUI thread is busier than GUI_SHARE of the time (a slow or loaded machine). Every ms of Python
-# in the GUI thread is a ms the training worker may wait for the GIL; pyqtgraph paints in Python.
-PLOT_INTERVAL_MS = (100, 250)
-GUI_SHARE = 0.08
 PLANE_SEED = 1  # seed of the two random directions of the GAN's noise plane
 FIRST_PAINT_WAIT_MS = 1000  # after_first_paint's callbacks run after this long even if the window never painted
 # Imported right after the first paint (torch with them): what training, decoding and the tools need.
@@ -161,15 +156,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = 0
         self._noise_seed = 0
         self._noise_bank: np.ndarray | None = None
-        self._last_batch: StepBatch | None = None
-        # Step reports arrive at ~20 Hz; the loss plot takes them in batches at ~10 Hz (a repaint of the
-        # plot costs the GUI thread several ms, and every ms of Python here is GIL time the worker waits for).
-        self._pending_batches: list[StepBatch] = []
-        self._plot_timer = QtCore.QTimer(self, singleShot=True, interval=PLOT_INTERVAL_MS[0])
-        self._plot_timer.timeout.connect(self.flush_plot)
-        self._pacing_timer = QtCore.QTimer(self, interval=1000)
-        self._pacing_timer.timeout.connect(self._adapt_pacing)
-        self._pacing_clock = (time.monotonic(), time.thread_time())
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
         self.autosave = AutosaveStore(autosave_dir) if autosave_dir is not None else None
@@ -193,6 +179,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if data is None:
             self.controls.set_data_spec(data_spec)
         self.loss_plot = LossPlot()
+        self.plot_feed = PlotFeed(self.loss_plot, self)
         self.scatter = LatentScatter()
         self.canvas = DecoderCanvas()
         self.grid = SampleGrid()
@@ -336,6 +323,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.status.connect(self.set_status)
         s.started.connect(self._on_started)
         s.progress.connect(self._on_progress)
+        self.plot_feed.flushed.connect(self._show_counters)
         s.latents.connect(self._on_latents)
         s.weights.connect(self._on_weights)
         s.heldout.connect(self._on_heldout)
@@ -600,12 +588,9 @@ class MainWindow(QtWidgets.QMainWindow):
             )
 
     def _on_progress(self, batch: StepBatch) -> None:
-        self._last_batch = batch
-        self._pending_batches.append(batch)
+        self.plot_feed.add(batch)
         self.alarm_banner.set_alarms(batch.alarms)
-        if not self._plot_timer.isActive():
-            self._plot_timer.start()
-        self._step = batch.step  # the status bar follows in flush_plot, at the plot's pace
+        self._step = batch.step  # the status bar follows the plot, at its pace (_show_counters)
 
     def _on_latents(self, snapshot: LatentSnapshot) -> None:
         if not self.model_kind.has_encoder:
@@ -675,12 +660,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_state(self, state: str) -> None:
         self.controls.set_run_state(state)
-        if state == RUNNING:
-            self._pacing_clock = (time.monotonic(), time.thread_time())
-            self._pacing_timer.start()
-        else:
-            self._pacing_timer.stop()
-            self.flush_plot()
+        self.plot_feed.set_running(state == RUNNING)
         if state == PAUSED:
             self.rate_field.setText("paused")
 
@@ -729,34 +709,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools_host.set_picked(self._picked)
 
     # -- drawing ------------------------------------------------------------------------------------
-    def flush_plot(self) -> None:
-        """Hand the step reports received since the last flush to the loss plot, in one call."""
-        batches, self._pending_batches = self._pending_batches, []
-        if not batches:
-            return
-        steps = np.concatenate([b.steps for b in batches])
-        names = [name for name in batches[-1].metrics if all(name in b.metrics for b in batches)]
-        self.loss_plot.add_points(steps, {name: np.concatenate([b.metrics[name] for b in batches]) for name in names})
-        last = batches[-1]
+    def _show_counters(self, last: StepBatch) -> None:
         self.step_field.setText(f"step {last.step:,}")
         self.epoch_field.setText(f"epoch {last.epoch:.2f}")
         self.device_field.setText(last.device)
         if self.session.state == RUNNING:
             self.rate_field.setText(f"{last.images_per_s:,.0f} img/s")
-
-    def _adapt_pacing(self) -> None:
-        """Slow the plot down while the GUI thread is busy (it shares the GIL with training)."""
-        now, cpu = time.monotonic(), time.thread_time()
-        then, cpu_then = self._pacing_clock
-        self._pacing_clock = (now, cpu)
-        share = (cpu - cpu_then) / max(now - then, 1e-3)
-        fastest, slowest = PLOT_INTERVAL_MS
-        interval = self._plot_timer.interval()
-        if share > GUI_SHARE:
-            interval = min(slowest, int(interval * 1.5))
-        elif share < GUI_SHARE / 2:
-            interval = max(fastest, int(interval / 1.5))
-        self._plot_timer.setInterval(interval)
 
     def refresh_canvas(self) -> None:
         if self._picked is None or not self.decoder.ready or self._hovered >= 0:
@@ -801,8 +759,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._noise_bank[:n]
 
     def _clear_views(self) -> None:
-        self._pending_batches = []
-        self._plot_timer.stop()
+        self.plot_feed.clear()
         self.loss_plot.clear()
         self.alarm_banner.clear()
         self.scatter.clear()
