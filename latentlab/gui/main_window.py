@@ -13,9 +13,7 @@ the window's first paint (`DEFERRED_IMPORTS`).
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
+from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.meters import MetersService
@@ -158,11 +157,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._noise_bank: np.ndarray | None = None
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
-        self.autosave = AutosaveStore(autosave_dir) if autosave_dir is not None else None
-        self._autosave_path: Path | None = None  # this run's autosave file, once it has one
-        self._autosaved: tuple[int, dict] | None = None  # (step, extras) last written there
-        self._autosave_timer = QtCore.QTimer(self, interval=int(autosave_every_s * 1000))
-        self._autosave_timer.timeout.connect(self.autosave_now)
         self.decoder = LatentDecoder()
         self.meters = MetersService(self)  # live quality meters, measured in their own thread
         self.meters_panel = MetersPanel()
@@ -255,6 +249,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._reset_status_fields()
 
         self.tools_host = ToolHost(self.decoder, self.scatter, self)
+        self.autosave = None if autosave_dir is None else RunAutosave(
+            AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
+            autosave_every_s, self,
+        )
         self.tools = ToolsDock(self)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
         self.tools.hide()
@@ -262,6 +260,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         self._build_tools()
         self._connect()
+        if self.autosave is not None:
+            self.autosave.turned_off.connect(self.show_error)
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
         self._update_title()
@@ -403,7 +403,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._clear_views()
         self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
         if self.autosave is not None:
-            self._autosave_timer.start()
+            self.autosave.timer.start()
 
     def toggle_pause(self) -> None:
         if self.session.state == PAUSED:
@@ -488,9 +488,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
         self.tools_host.load_extras(checkpoint.extra)
-        if self.autosave is not None and self.autosave.owns(path):
-            self._autosave_path = Path(path)  # a reopened autosave goes on in its own file
-            self._autosaved = (checkpoint.step, self.tools_host.extras())
+        if self.autosave is not None:
+            self.autosave.adopt(path, checkpoint.step)
         self._step = checkpoint.step
         self.step_field.setText(f"step {checkpoint.step:,}")
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
@@ -643,9 +642,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_saved(self, path: str) -> None:
         self.saved_paths.append(path)
-        if self._autosave_path is not None and path == str(self._autosave_path):
+        if self.autosave is not None and self.autosave.is_ours(path):
             self.set_status(f"autosaved the run to {path}")
-            self.autosave.prune()
         else:
             self.set_status(f"saved checkpoint {path}")
 
@@ -775,8 +773,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._hovered = -1
         self._step = 0
         self._noise_bank = None
-        self._autosave_path = None
-        self._autosaved = None
+        if self.autosave is not None:
+            self.autosave.forget()
         self.controls.set_run_info("")
         self.tools_host.reset()
         self._reset_status_fields()
@@ -818,46 +816,10 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     # -- autosave ------------------------------------------------------------------------------------
-    def autosave_now(self) -> None:
-        """Keep the current run in its autosave file (the worker writes it between two steps)."""
-        if self.autosave is None or self._step == 0 or not self._autosave_due():
-            return
-        try:
-            path = self._autosave_path or self.autosave.new_path(self._kind)
-        except LatentlabError as exc:
-            self._autosave_timer.stop()
-            self.show_error(f"autosave is off for this session: {exc}")
-            return
-        self._autosave_path = path
-        self._autosaved = (self._step, self.tools_host.extras())
-        self.session.save(str(path), extra=self._autosaved[1])
-
-    def _autosave_due(self) -> bool:
-        return self._autosaved is None or self._autosaved != (self._step, self.tools_host.extras())
-
-    def _autosave_on_close(self) -> None:
-        """The last word: write the run that just ended (the worker is gone, so this thread writes)."""
-        checkpoint = self.session.last_checkpoint
-        if self.autosave is None or checkpoint is None or checkpoint.step == 0:
-            return
-        self._step = checkpoint.step
-        if not self._autosave_due():
-            return
-        from latentlab.core.checkpoint import save_checkpoint
-
-        try:
-            path = self._autosave_path or self.autosave.new_path(checkpoint.model_config.kind)
-            save_checkpoint(path, replace(checkpoint, extra=self.tools_host.extras()))
-            self.autosave.prune()
-        except LatentlabError as exc:  # the window is closing: a dialog could not be read any more
-            print(f"latentlab: could not autosave the run: {exc}", file=sys.stderr, flush=True)
-
     def offer_autosave(self) -> QtWidgets.QMessageBox | None:
         """Offer to reopen the newest autosaved run (a non-blocking question); None when there is none."""
-        if self.autosave is None:
-            return None
-        run = self.autosave.latest()
-        if run is None or (self._autosave_path is not None and run.path == self._autosave_path):
+        run = self.autosave.run_to_offer() if self.autosave is not None else None
+        if run is None:
             return None
         box = QtWidgets.QMessageBox(
             QtWidgets.QMessageBox.Icon.Question,
@@ -883,9 +845,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.hide()  # look closed at once; the worker may need a moment to finish its step
-        self._autosave_timer.stop()
+        if self.autosave is not None:
+            self.autosave.timer.stop()
         self.tools_host.notify_closing()
         self.session.shutdown()
-        self._autosave_on_close()
+        if self.autosave is not None:
+            self.autosave.save_on_close()
         self.shutdown_helpers()
         super().closeEvent(event)
