@@ -27,6 +27,7 @@ from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.meters import MetersService
+from latentlab.gui.noise_bank import NoiseBank
 from latentlab.gui.plot_feed import PlotFeed
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.tools import BookmarksTool, ToolHost, ToolsDock
@@ -153,8 +154,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._picked: np.ndarray | None = None
         self._hovered = -1
         self._step = 0
-        self._noise_seed = 0
-        self._noise_bank: np.ndarray | None = None
+        self.noise = NoiseBank(GRID_MAX * GRID_MAX)
 
         self.session = TrainingSession(self, intervals=intervals, threads=threads)
         self.decoder = LatentDecoder()
@@ -457,8 +457,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""
-        self._noise_seed += 1
-        self._noise_bank = None
+        self.noise.resample()
         self.refresh_grid()
 
     def save_checkpoint(self, path: str | Path) -> None:
@@ -751,10 +750,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def noise_batch(self, n: int) -> np.ndarray:
         """The first n of a fixed, seeded noise batch (so a bigger grid keeps the samples it had)."""
         dim = self.controls.latent_dim.value() if self.decoder.latent_dim is None else self.decoder.latent_dim
-        if self._noise_bank is None or self._noise_bank.shape[1] != dim:
-            rng = np.random.default_rng(1000 + self._noise_seed)
-            self._noise_bank = rng.standard_normal((GRID_MAX * GRID_MAX, dim)).astype(np.float32)
-        return self._noise_bank[:n]
+        return self.noise.batch(n, dim)
 
     def _clear_views(self) -> None:
         self.plot_feed.clear()
@@ -772,7 +768,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._picked = None
         self._hovered = -1
         self._step = 0
-        self._noise_bank = None
+        self.noise.clear()
         if self.autosave is not None:
             self.autosave.forget()
         self.controls.set_run_info("")
