@@ -73,6 +73,7 @@ class WindowAnalysis:
         self.analyst: Analyst | None = None
         self._latents: Periodic | None = None
         self._evaluation: Periodic | None = None
+        self._epoch_ended = False  # an epoch ended since the last evaluation (perhaps while the analyst was busy)
 
     def start(self, trainer: Trainer, subset_images: np.ndarray) -> None:
         """Start the analyst thread for this run's model (before the first step); it encodes `subset_images`."""
@@ -84,6 +85,7 @@ class WindowAnalysis:
 
     # -- Evaluation -----------------------------------------------------------------------------------
     def after_step(self, trainer: Trainer, epoch_ended: bool) -> None:
+        self._epoch_ended |= epoch_ended
         analyst = self._checked()
         if analyst.busy:
             return  # offered again after a later step: jobs never queue up behind a slow model
@@ -93,9 +95,9 @@ class WindowAnalysis:
         if kind_of(trainer.model_config.kind).has_encoder and latents.due(now):
             kinds.add(LATENTS)
             latents.last = now
-        if (epoch_ended and evaluation.due(now)) or evaluation.due(now, at_least=self.intervals.eval_max):
+        if (self._epoch_ended and evaluation.due(now)) or evaluation.due(now, at_least=self.intervals.eval_max):
             kinds.add(HELDOUT)
-            evaluation.last = now
+            evaluation.last, self._epoch_ended = now, False
         if kinds:
             analyst.submit(AnalysisJob(trainer.step, trainer.epoch, self.state_for(trainer), frozenset(kinds)))
 
