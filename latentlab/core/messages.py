@@ -147,6 +147,14 @@ class SaveFailed:
 
 
 @dataclass(frozen=True)
+class Failed:
+    """The run failed: a LatentlabError (bad data, a bad setting; `trace` empty) or a bug (its traceback)."""
+
+    message: str
+    trace: str = ""
+
+
+@dataclass(frozen=True)
 class Diverged:
     """The run diverged (a non-finite or exploded loss or gradient); the step that did was not taken."""
 

@@ -122,19 +122,8 @@ class TrainingSession(QObject):
             threads=self.threads,
         )
         worker.moveToThread(thread)
-        relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's signals into this thread
-        worker.status.connect(relay.status)
-        worker.started.connect(relay.started)
-        worker.progress.connect(relay.progress)
-        worker.latents.connect(relay.latents)
-        worker.weights.connect(relay.weights)
-        worker.heldout.connect(relay.heldout)
-        worker.paused.connect(relay.paused)
-        worker.diverged.connect(relay.diverged)
-        worker.failed.connect(relay.failed)
-        worker.saved.connect(relay.saved)
-        worker.save_failed.connect(relay.save_failed)
-        worker.ended.connect(relay.ended)
+        relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's messages into this thread
+        worker.message.connect(relay.deliver)
         thread.started.connect(worker.run)  # runs in the new thread (the worker lives there)
         self._thread, self._worker = thread, worker
         self._started = False
@@ -231,8 +220,34 @@ class TrainingSession(QObject):
             self._set_state(PAUSED)
             self.paused.emit(step)
 
-    def _on_diverged(self, message: str) -> None:
-        self.diverged.emit(message)  # the run's `ended` follows
+    def _receive(self, message: object) -> None:
+        """Route a message of the current run to the session's signal for it."""
+        from latentlab.core import messages as m
+
+        if isinstance(message, m.StepBatch):
+            self.progress.emit(message)
+        elif isinstance(message, m.WeightsSnapshot):
+            self.weights.emit(message)
+        elif isinstance(message, m.LatentSnapshot):
+            self.latents.emit(message)
+        elif isinstance(message, m.HeldOutReport):
+            self.heldout.emit(message)
+        elif isinstance(message, m.Status):
+            self.status.emit(message.text)
+        elif isinstance(message, m.RunInfo):
+            self._on_started(message)
+        elif isinstance(message, m.Paused):
+            self._on_paused(message.step)
+        elif isinstance(message, m.Diverged):
+            self.diverged.emit(message.message)  # the run's RunEnd follows
+        elif isinstance(message, m.Failed):
+            self.failed.emit(message.message, message.trace)
+        elif isinstance(message, m.Saved):
+            self.saved.emit(message.path)
+        elif isinstance(message, m.SaveFailed):
+            self.save_failed.emit(message.message)
+        elif isinstance(message, m.RunEnd):
+            self._on_ended(message)
 
     def _on_ended(self, end: RunEnd) -> None:
         """The current run ended by itself (budget spent or failure)."""
@@ -250,11 +265,11 @@ class TrainingSession(QObject):
 
 
 class _Relay(QObject):
-    """Receives one run's signals in the GUI thread and passes them on while that run is the current one,
+    """Receives one run's messages in the GUI thread and passes them on while that run is the current one,
     so that nothing still in flight from a stopped run reaches the window. (A per-run object is cheaper
     than QObject.sender(), which costs PySide about half a millisecond per call.)
 
-    It also holds the run's worker to the end: the worker's `ended` (always its last signal) deletes the
+    It also holds the run's worker to the end: the worker's RunEnd (always its last message) deletes the
     relay later, from the event loop, and the worker goes with it, never inside its own signal and never
     kept beyond its run."""
 
@@ -263,64 +278,11 @@ class _Relay(QObject):
         self.session = session
         self.worker = worker
 
-    def _live(self) -> bool:
-        return self.worker is not None and self.session._worker is self.worker
-
-    @Slot(str)
-    def status(self, text: str) -> None:
-        if self._live():
-            self.session.status.emit(text)
-
     @Slot(object)
-    def started(self, info) -> None:
-        if self._live():
-            self.session._on_started(info)
+    def deliver(self, message: object) -> None:
+        from latentlab.core.messages import RunEnd, Saved, SaveFailed
 
-    @Slot(object)
-    def progress(self, batch) -> None:
-        if self._live():
-            self.session.progress.emit(batch)
-
-    @Slot(object)
-    def latents(self, snapshot) -> None:
-        if self._live():
-            self.session.latents.emit(snapshot)
-
-    @Slot(object)
-    def weights(self, snapshot) -> None:
-        if self._live():
-            self.session.weights.emit(snapshot)
-
-    @Slot(object)
-    def heldout(self, report) -> None:
-        if self._live():
-            self.session.heldout.emit(report)
-
-    @Slot(int)
-    def paused(self, step: int) -> None:
-        if self._live():
-            self.session._on_paused(step)
-
-    @Slot(str)
-    def diverged(self, message: str) -> None:
-        if self._live():
-            self.session._on_diverged(message)
-
-    @Slot(str, str)
-    def failed(self, message: str, trace: str) -> None:
-        if self._live():
-            self.session.failed.emit(message, trace)
-
-    @Slot(str)
-    def saved(self, path: str) -> None:
-        self.session.saved.emit(path)  # a save asked of a run that was then stopped still counts
-
-    @Slot(str)
-    def save_failed(self, message: str) -> None:
-        self.session.save_failed.emit(message)
-
-    @Slot(object)
-    def ended(self, end: RunEnd) -> None:
-        if self._live():
-            self.session._on_ended(end)
-        self.deleteLater()
+        if self.session._worker is self.worker or isinstance(message, (Saved, SaveFailed)):
+            self.session._receive(message)  # a save asked of a run that was then stopped still counts
+        if isinstance(message, RunEnd):
+            self.deleteLater()

@@ -25,6 +25,7 @@ from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.messages import (
     Diverged,
+    Failed,
     HeldOutReport,
     LatentSnapshot,
     Paused,
@@ -33,6 +34,7 @@ from latentlab.core.messages import (
     Saved,
     SaveFailed,
     StepBatch,
+    Status,
     StepDone,
     WeightsSnapshot,
     read_only,
@@ -60,18 +62,10 @@ def worker_threads() -> int:
 
 
 class TrainingWorker(QObject):
-    status = Signal(str)  # one line for the status bar
-    started = Signal(object)  # RunInfo
-    progress = Signal(object)  # StepBatch
-    latents = Signal(object)  # LatentSnapshot
-    weights = Signal(object)  # WeightsSnapshot
-    heldout = Signal(object)  # HeldOutReport
-    paused = Signal(int)  # the step at which the loop actually paused
-    diverged = Signal(str)  # the driver's Diverged message; the run then ends with reason "diverged"
-    failed = Signal(str, str)  # message, traceback text ("" for a LatentlabError)
-    saved = Signal(str)  # path of a checkpoint written on request
-    save_failed = Signal(str)
-    ended = Signal(object)  # RunEnd; always the last signal
+    # Every message of core/messages.py the window draws: Status, RunInfo (with the held-out subset), StepBatch
+    # (~20 Hz), LatentSnapshot, WeightsSnapshot, HeldOutReport, Paused, Diverged, Failed, Saved, SaveFailed,
+    # and always last a RunEnd. The session routes them (session.py).
+    message = Signal(object)
 
     def __init__(
         self,
@@ -93,7 +87,7 @@ class TrainingWorker(QObject):
         self.intervals = intervals
         self.threads = threads if threads is not None else worker_threads()
         self.latent_subset = latent_subset
-        self.data: ImageSet | None = None  # the run's images (read-only), set before `started` is emitted
+        self.data: ImageSet | None = None  # the run's images (read-only), set before its RunInfo is sent
         self.result: RunEnd | None = None
         self._state: tuple[int, dict[str, torch.Tensor]] | None = None  # this step's weight copy, once made
 
@@ -127,17 +121,17 @@ class TrainingWorker(QObject):
             release_freed_memory()
             torch.set_num_threads(self.threads)
             analysis = WindowAnalysis(self.intervals, self._emit_latents, self._state_for)
-            driver = RunDriver(self.plan, self.control, evaluation=analysis, on_status=self.status.emit)
+            driver = RunDriver(self.plan, self.control, evaluation=analysis, on_status=self._status)
             if self.plan.data is None:
                 spec = self.plan.data_spec
-                self.status.emit("building built-in dataset…" if spec == "builtin" else f"loading {spec}…")
+                self._status("building built-in dataset…" if spec == "builtin" else f"loading {spec}…")
             self._analysis = analysis
             for message in driver.run():
                 self._handle(driver, message)
         except LatentlabError as exc:
-            self.failed.emit(str(exc), "")
+            self.message.emit(Failed(str(exc)))
         except Exception as exc:  # a bug: the window shows it instead of crashing
-            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            self.message.emit(Failed(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
         finally:
             self._finish(driver)
 
@@ -147,7 +141,7 @@ class TrainingWorker(QObject):
             trainer = driver.trainer if driver is not None else None
             end = RunEnd("failed", trainer.step if trainer else 0, _final_checkpoint_or_none(driver))
         for path, _extra in self.control.take_saves():
-            self.save_failed.emit(f"could not save {path}: training is not running")
+            self.message.emit(SaveFailed(f"could not save {path}: training is not running"))
         driver = None
         self._drop_run()
         release_freed_memory()  # the trainer's tensors, the analyst's model, the data's float copies
@@ -156,7 +150,10 @@ class TrainingWorker(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
-        self.ended.emit(end)
+        self.message.emit(end)
+
+    def _status(self, text: str) -> None:
+        self.message.emit(Status(text))
 
     def _drop_run(self) -> None:
         """Let go of everything the run built (the finished worker object lives on until its relay is deleted)."""
@@ -169,20 +166,16 @@ class TrainingWorker(QObject):
             self._step_done(trainer, message)
         elif isinstance(message, RunInfo):
             self._started(driver, message)
-        elif isinstance(message, HeldOutReport):
-            self.heldout.emit(message)
+        elif isinstance(message, (HeldOutReport, Saved, SaveFailed)):
+            self.message.emit(message)
         elif isinstance(message, Paused):
             self._flush(trainer)
             if self._snapshot_step != trainer.step:
                 self._snapshot(trainer)
-            self.paused.emit(message.step)
-        elif isinstance(message, Saved):
-            self.saved.emit(message.path)
-        elif isinstance(message, SaveFailed):
-            self.save_failed.emit(message.message)
+            self.message.emit(message)
         elif isinstance(message, Diverged):
             self._flush(trainer)
-            self.diverged.emit(message.message)
+            self.message.emit(message)
         elif isinstance(message, RunEnd) and trainer is not None:
             self._flush(trainer)
             if message.reason == "finished":
@@ -197,7 +190,7 @@ class TrainingWorker(QObject):
         self._labels, self._class_names = read_only(data.test_labels[pick].copy()), tuple(data.class_names)
         self._analysis.start(trainer, subset)
         self.data = data
-        self.started.emit(dataclasses.replace(info, subset_images=subset, subset_labels=self._labels))
+        self.message.emit(dataclasses.replace(info, subset_images=subset, subset_labels=self._labels))
         iv, now = self.intervals, time.monotonic()
         self._weights_due = Periodic(iv.weights, iv.share, now)
         self._last_progress = 0.0
@@ -228,7 +221,7 @@ class TrainingWorker(QObject):
         self._pending_steps = []
         self._pending_metrics = {name: [] for name in self._pending_metrics}
         report = done.report
-        self.progress.emit(StepBatch(report.model, steps, metrics, report.step, report.epoch, report.images_per_s,
+        self.message.emit(StepBatch(report.model, steps, metrics, report.step, report.epoch, report.images_per_s,
                                      str(trainer.device), done.alarms_active))
 
     # -- snapshots ----------------------------------------------------------------------------------
@@ -247,11 +240,11 @@ class TrainingWorker(QObject):
         return self._state[1]
 
     def _emit_weights(self, trainer: Trainer) -> None:
-        self.weights.emit(WeightsSnapshot(trainer.step, trainer.model_config, self._state_for(trainer)))
+        self.message.emit(WeightsSnapshot(trainer.step, trainer.model_config, self._state_for(trainer)))
 
     # Called in the analyst's thread: the signal is queued into the GUI thread like the worker's own.
     def _emit_latents(self, step: int, z: np.ndarray) -> None:
-        self.latents.emit(LatentSnapshot(step, z, self._labels, self._class_names))
+        self.message.emit(LatentSnapshot(step, z, self._labels, self._class_names))
 
 
 def _final_checkpoint_or_none(driver: RunDriver | None) -> Checkpoint | None:
