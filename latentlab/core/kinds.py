@@ -28,7 +28,6 @@ class Metric:
 class ModelKind:
     name: str  # "vae": what configs, checkpoints and the command line say
     title: str  # "VAE": what the user reads
-    latent_name: str  # what its latent vector is called in the UI
     has_encoder: bool  # maps images to latents: held-out scatter, reconstruct, posterior, inpaint, arithmetic
     adversarial: bool  # a generator and a discriminator: noise plane, sample grid, failure alarms, inversion
     losses: tuple[str, ...]  # objectives to choose from (the first is the default); () when there is one
@@ -40,10 +39,6 @@ class ModelKind:
     def train_metrics(self, loss: str | None = None) -> tuple[Metric, ...]:
         """The per-step figures, for the objective `loss` (the default objective when None)."""
         return _TRAIN_METRICS[(self.name, _critic(self, loss))]
-
-    def heldout_metrics(self, loss: str | None = None) -> tuple[Metric, ...]:
-        """The held-out figures the run evaluates (and the loss plot draws)."""
-        return _HELDOUT_METRICS[(self.name, _critic(self, loss))]
 
     def model(self):
         return _load(self.model_class)
@@ -71,11 +66,6 @@ _TRAIN_METRICS = {
     ("gan", False): _GAN_LOSSES + _D_OUTPUTS,
     ("gan", True): _GAN_LOSSES + _CRITIC,
 }
-_HELDOUT_METRICS = {
-    ("vae", False): _NEG_ELBO,
-    ("gan", False): _D_OUTPUTS,
-    ("gan", True): _CRITIC,
-}
 
 # The VAE's 16-D latent is what reconstructs MNIST-like data well; the window starts at 2-D so the latent
 # plane can be drawn directly. The MLP VAE trains at lr 3e-3 and batch 96, not the classic 1e-3 and 128:
@@ -88,7 +78,6 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
     "vae": ModelKind(
         name="vae",
         title="VAE",
-        latent_name="latent",
         has_encoder=True,
         adversarial=False,
         losses=(),
@@ -100,7 +89,6 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
     "gan": ModelKind(
         name="gan",
         title="GAN",
-        latent_name="noise",
         has_encoder=False,
         adversarial=True,
         losses=("ns", "hinge", "wgan-gp"),  # the keys of core/models/gan_losses.OBJECTIVES
