@@ -261,9 +261,9 @@ class RunDriver:
                     yield from self._requested_saves()
                     control.wait_for_change()
                 trainer.reset_clock()
+            yield from self._requested_saves()  # before a stop too: a save asked for before Stop is written
             if control.stop_requested:
                 return "stopped"
-            yield from self._requested_saves()
             try:
                 report = next(steps, None)
             except TrainingDiverged as exc:  # that step was not taken: the weights are the last sane ones

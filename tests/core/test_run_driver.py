@@ -134,3 +134,17 @@ def test_a_gan_run_reports_its_alarms_and_critic_figures(tiny_set):
     assert set(messages[-1].metrics) >= {"critic_real", "critic_fake"}
     assert np.isfinite(messages[-1].metrics["critic_real"])
     assert not any(isinstance(m, Diverged) for m in messages)
+
+
+def test_a_save_asked_for_just_before_stop_is_still_written(tiny_set, tmp_path):
+    control = RunControl()
+    driver = RunDriver(plan(tiny_set, train_config=TrainConfig(batch_size=32)), control)
+    run = driver.run()
+    messages = []
+    for message in run:
+        messages.append(message)
+        if isinstance(message, StepDone) and message.report.step == 2:
+            control.request_save(tmp_path / "late.safetensors")
+            control.stop()
+    assert kinds(messages)[-2:] == ["Saved", "RunEnd"] and messages[-1].reason == "stopped"
+    assert load_checkpoint(tmp_path / "late.safetensors").step == 2
