@@ -1,4 +1,4 @@
-"""The run's analyst: a thread beside the training thread that encodes the held-out subset for the latent
+"""The run's analyst: a background job (gui/background.py) beside the training thread that encodes the held-out subset for the latent
 scatter and measures the held-out loss, from CPU copies of the weights, so that the training thread only trains.
 
 Both used to run on the training thread between steps, costing the run about 4% of its steps on the
@@ -26,9 +26,9 @@ import torch
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.latent import encode_means
 from latentlab.core.messages import HeldOutReport, read_only
-from latentlab.gui.thread_priority import lower_this_thread_priority
 from latentlab.core.models import build_model
 from latentlab.core.training import evaluate_model
+from latentlab.gui.background import BackgroundJob, BackgroundJobs
 
 LATENTS, HELDOUT = "latents", "heldout"
 
@@ -42,10 +42,13 @@ class AnalysisJob:
 
 
 class Analyst:
-    """One analysis thread for one run. `close()` joins it; the worker calls it before its last signal."""
+    """One analysis job for one run, started in `jobs` with the run as its tag. `close()` joins it; the worker
+    calls it before its last signal."""
 
     def __init__(
         self,
+        jobs: BackgroundJobs,
+        run: object,
         model_config: ModelConfig,
         train_config: TrainConfig,
         subset_images: np.ndarray,
@@ -67,8 +70,7 @@ class Analyst:
         self._results: list[HeldOutReport] = []
         self.costs: dict[str, float] = {LATENTS: 0.0, HELDOUT: 0.0}  # seconds the last job of each kind took
         self.error: BaseException | None = None  # a bug in a job: the worker reports it and ends the run
-        self._thread = threading.Thread(target=self._loop, name="latentlab-analyst", daemon=True)
-        self._thread.start()
+        self._background = jobs.start("analyst", self._loop, tag=run)
 
     # -- called from the training thread --------------------------------------------------------------
     @property
@@ -102,17 +104,20 @@ class Analyst:
             self._closed = True
             self._job = None
             self._condition.notify_all()
-        self._thread.join()
+        self._background.join()
 
     # -- the thread -----------------------------------------------------------------------------------
-    def _loop(self) -> None:
-        torch.set_num_threads(1)  # this thread's own pool (OpenMP's is per thread): the other core's share
-        lower_this_thread_priority()  # training and the window come first
+    def _loop(self, background: BackgroundJob) -> None:
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._job is not None or self._closed)
-                if self._closed:
+                # the timeout notices a job cancelled by the window's close (its run is closed before that)
+                self._condition.wait_for(lambda: self._job is not None or self._closed or background.cancelled, timeout=1.0)
+                if self._closed or background.cancelled:
+                    self._closed = True  # nothing more runs: a waiting submit() returns
+                    self._condition.notify_all()
                     return
+                if self._job is None:
+                    continue
                 job, self._job, self._running = self._job, None, True
             try:
                 self._run(job)

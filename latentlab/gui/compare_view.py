@@ -1,10 +1,9 @@
 """The compare view: two models (the current run or checkpoints) on the same data, side by side with their
 quality meters: the same report `latentlab compare` writes, rendered by core.compare in a background
-thread, shown here and exported as PNG."""
+job, shown here and exported as PNG."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,8 @@ from latentlab.core.export import save_png
 from latentlab.core.judge import Cancelled
 from latentlab.core.quality import prepare_reference
 from latentlab.core.metrics import DEFAULT_SAMPLES
+from latentlab.gui.background import BackgroundJob, BackgroundJobs
+from latentlab.gui.file_dialogs import checkpoint_to_open, png_to_save
 
 SIDES = ("left", "right")
 
@@ -28,13 +29,12 @@ def checkpoint_from_snapshot(snapshot, info) -> Checkpoint:
 
 
 class CompareDialog(QtWidgets.QDialog):
-    """`data` is the current run's ImageSet (used when a checkpoint's data spec matches `data_spec`)."""
-
-    _done = QtCore.Signal(object, int)  # report array [H, W, 3], job number
-    _failed = QtCore.Signal(str, int)
+    """`data` is the current run's ImageSet (used when a checkpoint's data spec matches `data_spec`); `jobs`
+    the window's background jobs (None: the dialog's own)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, data: ImageSet | None = None,
-                 data_spec: str | None = None, data_dir: str | None = None, samples: int = DEFAULT_SAMPLES) -> None:
+                 data_spec: str | None = None, data_dir: str | None = None, samples: int = DEFAULT_SAMPLES,
+                 jobs: BackgroundJobs | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("latentlab — compare models")
         self.resize(1240, 760)
@@ -43,9 +43,8 @@ class CompareDialog(QtWidgets.QDialog):
         self.report: np.ndarray | None = None
         self.errors: list[str] = []
         self.show_dialogs = True  # tests turn message boxes off (as they do the window's)
-        self._job = 0
-        self._thread: threading.Thread | None = None
-        self._closing = threading.Event()
+        self.jobs = jobs if jobs is not None else BackgroundJobs(self)
+        self._job: BackgroundJob | None = None
 
         bar = QtWidgets.QGridLayout()
         self.labels: dict[str, QtWidgets.QLabel] = {}
@@ -73,8 +72,6 @@ class CompareDialog(QtWidgets.QDialog):
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(self.image, 1)
-        self._done.connect(self._on_done)
-        self._failed.connect(self._on_failed)
 
     # -- sources ------------------------------------------------------------------------------------
     def set_source(self, side: str, name: str, checkpoint: Checkpoint) -> None:
@@ -93,10 +90,7 @@ class CompareDialog(QtWidgets.QDialog):
         return True
 
     def _open_dialog(self, side: str) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, f"Open the {side} checkpoint", "", "latentlab checkpoints (*.safetensors);;All files (*)"
-        )
-        if path:
+        if path := checkpoint_to_open(self, f"Open the {side} checkpoint"):
             self.open_checkpoint(side, path)
 
     # -- the report -----------------------------------------------------------------------------------
@@ -109,36 +103,30 @@ class CompareDialog(QtWidgets.QDialog):
         except LatentlabError as exc:
             self._show_error(str(exc))
             return
-        self._job += 1
+        self.jobs.cancel(self)  # a comparison still under way is out of date
         self.status.setText("measuring both models… (the first time on a dataset also trains its judge, a few seconds)")
         self.export_button.setEnabled(False)
-        self._thread = threading.Thread(target=self._compute, args=(chosen, self._job), name="latentlab-compare", daemon=True)
-        self._thread.start()
+        self._job = self.jobs.start("compare", lambda job: self._compute(chosen, job), tag=self,
+                                    on_result=self._on_done, on_error=self._on_failed)
 
-    def _compute(self, chosen: list[tuple[str, Checkpoint]], job: int) -> None:
-        """In a background thread: only core calls on CPU copies, and one signal at the end."""
+    def _compute(self, chosen: list[tuple[str, Checkpoint]], job: BackgroundJob) -> np.ndarray | None:
+        """In a background job: only core calls on CPU copies; the report array [H, W, 3] is its result."""
+        first = chosen[0][1]
+        config = first.model_config
+        if self.data is not None and first.data_spec == self.data_spec:
+            data = self.data
+        else:
+            data = load_data(first.data_spec, self.data_dir, channels=config.channels,
+                             image_size=config.image_size, seed=first.train_config.seed)
         try:
-            first = chosen[0][1]
-            config = first.model_config
-            if self.data is not None and first.data_spec == self.data_spec:
-                data = self.data
-            else:
-                data = load_data(first.data_spec, self.data_dir, channels=config.channels,
-                                 image_size=config.image_size, seed=first.train_config.seed)
-            reference = prepare_reference(data, self.samples, should_stop=self._closing.is_set)
-            columns = [model_column(column_title(ck, name), ck.build_model(), reference, ck.step) for name, ck in chosen]
-            columns.append(data_column(data.train_images, reference))
-            self._done.emit(render_report(columns, reference, f"latentlab compare: {data.name}"), job)
+            reference = prepare_reference(data, self.samples, should_stop=lambda: job.cancelled)
         except Cancelled:
-            return
-        except LatentlabError as exc:
-            self._failed.emit(str(exc), job)
-        except Exception as exc:  # a bug: show it instead of losing the thread silently
-            self._failed.emit(f"{type(exc).__name__}: {exc}", job)
+            return None  # cancelled: nothing is delivered
+        columns = [model_column(column_title(ck, name), ck.build_model(), reference, ck.step) for name, ck in chosen]
+        columns.append(data_column(data.train_images, reference))
+        return render_report(columns, reference, f"latentlab compare: {data.name}")
 
-    def _on_done(self, report: np.ndarray, job: int) -> None:
-        if job != self._job:
-            return  # a newer comparison is under way
+    def _on_done(self, report: np.ndarray) -> None:
         self.report = np.ascontiguousarray(report)
         h, w, _ = self.report.shape
         image = QtGui.QImage(self.report.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
@@ -156,23 +144,18 @@ class CompareDialog(QtWidgets.QDialog):
         super().resizeEvent(event)
         self._fit()
 
-    def _on_failed(self, message: str, job: int) -> None:
-        if job == self._job:
-            self._show_error(message)
+    def _on_failed(self, error: BaseException) -> None:
+        # a LatentlabError says what to do; anything else is a bug, shown rather than lost in a thread
+        self._show_error(str(error) if isinstance(error, LatentlabError) else f"{type(error).__name__}: {error}")
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._job is not None and self._job.alive
 
     def wait(self, timeout: float = 60.0) -> None:
         """Let a running comparison finish (tests)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def shutdown(self) -> None:
-        """Abandon a comparison whose judge is still training and wait for the thread (the app is closing)."""
-        self._closing.set()
-        self.wait()
+        if self._job is not None:
+            self._job.join(timeout)
 
     # -- export ---------------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> bool:
@@ -188,8 +171,7 @@ class CompareDialog(QtWidgets.QDialog):
         return True
 
     def _export_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export comparison", "compare.png", "PNG images (*.png)")
-        if path:
+        if path := png_to_save(self, "Export comparison", "compare.png"):
             self.export_png(path)
 
     def _show_error(self, text: str) -> None:

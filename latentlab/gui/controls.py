@@ -21,6 +21,14 @@ DATASETS = (
     ("Fashion-MNIST", "fashion-mnist"),
     ("Kuzushiji-MNIST", "kmnist"),
 )
+SHORT_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
+
+
+def data_label(spec: str) -> str:
+    """A data spec as the window's title and status line name it."""
+    return SHORT_NAMES.get(spec, spec)
+
+
 GAN_LOSS_ITEMS = (
     ("non-saturating", "ns", "binary cross-entropy; G maximises log D(G(z)) (Goodfellow et al.)"),
     ("hinge", "hinge", "margin loss on D's raw scores (Lim & Ye; SN-GAN)"),

@@ -1,4 +1,4 @@
-"""Live quality meters: a background thread that measures the latest weights now and then.
+"""Live quality meters: a background job that measures the latest weights now and then.
 
 The window hands it the run's data once (`start_run`) and every weights snapshot it gets (`offer`, CPU
 copies that nobody mutates); the thread keeps only the newest, builds its own model from it and measures
@@ -8,7 +8,8 @@ at most SHARE of the wall time (at least MIN_INTERVAL_S apart): the trainer keep
 same samples and seed as `latentlab eval`, so the panel and the command line agree on the same weights.
 
 torch and core.quality are imported by `start_run` (in the GUI thread, never first in the meters thread),
-not with this module: the window builds its service before its first paint.
+not with this module: the window builds its service before its first paint. The job (gui/background.py) lives
+while there is a run to measure; `shutdown` cancels and joins it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.core.errors import LatentlabError
-from latentlab.gui.thread_priority import lower_this_thread_priority
 from latentlab.core.metrics import DEFAULT_SAMPLES
+from latentlab.gui.background import BackgroundJob, BackgroundJobs
 
 if TYPE_CHECKING:
     from latentlab.core.data import ImageSet
@@ -35,19 +36,21 @@ class MetersService(QObject):
     measured = Signal(object)  # QualityMeters
     status = Signal(str)  # what the meters are doing ("training the judge…") or why they are unavailable
 
-    def __init__(self, parent: QObject | None = None, *, samples: int = DEFAULT_SAMPLES, min_interval: float = MIN_INTERVAL_S) -> None:
+    def __init__(self, parent: QObject | None = None, *, samples: int = DEFAULT_SAMPLES, min_interval: float = MIN_INTERVAL_S,
+                 jobs: BackgroundJobs | None = None) -> None:
+        """`jobs`: the window's background jobs (None: the service's own)."""
         super().__init__(parent)
         self.samples = samples
         self.min_interval = min_interval
+        self.jobs = jobs if jobs is not None else BackgroundJobs(self)
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopped = False
         self._run_id = 0  # bumped by every start_run/clear: results of an older run are dropped
         self._data: ImageSet | None = None
         self._seed = 0
         self._started_at = 0.0
         self._latest = None  # (run id, WeightsSnapshot)
-        self._thread: threading.Thread | None = None
+        self._job: BackgroundJob | None = None
 
     # -- called from the GUI thread -------------------------------------------------------------
     def start_run(self, data: ImageSet, seed: int = 0) -> None:
@@ -59,10 +62,9 @@ class MetersService(QObject):
             self._run_id += 1
             self._data, self._seed, self._latest = data, seed, None
             self._started_at = time.monotonic()
-            if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._loop, name="latentlab-meters", daemon=True)
-                self._thread.start()
-        self._wake.set()
+            if self._job is None and not self._stopped:
+                self._job = self.jobs.start("meters", self._loop, tag=self)
+        self._wake()
 
     def offer(self, snapshot) -> None:
         """The newest weights (a WeightsSnapshot); older unmeasured ones are dropped."""
@@ -70,50 +72,49 @@ class MetersService(QObject):
             if self._data is None:
                 return
             self._latest = (self._run_id, snapshot)
-        self._wake.set()
+        self._wake()
 
     def clear(self) -> None:
         """Forget the run; the thread ends (a new run starts a new one), abandoning a judge in training."""
         with self._lock:
             self._run_id += 1
             self._data, self._latest = None, None
-        self._wake.set()
+        self._wake()
 
     def shutdown(self, timeout: float = 60.0) -> None:
-        """Stop the thread and wait for it: training the judge stops within a step, a measurement in progress
+        """Stop the job and wait for it: training the judge stops within a step, a measurement in progress
         (a second or two) finishes first. The thread must not outlive the interpreter inside torch. Idempotent."""
-        self._stop.set()
-        self._wake.set()
         with self._lock:
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+            self._stopped = True
+            job = self._job
+        if job is not None:
+            job.cancel()
+            job.join(timeout)
 
     @property
     def running(self) -> bool:
         with self._lock:
-            return self._thread is not None and self._thread.is_alive()
+            return self._job is not None and self._job.alive
+
+    def _wake(self) -> None:
+        with self._lock:
+            job = self._job
+        if job is not None:
+            job.wake()
 
     # -- the thread ---------------------------------------------------------------------------------
-    def _loop(self) -> None:
+    def _loop(self, job: BackgroundJob) -> None:
         """Lives while there is a run to measure: it ends when the run is cleared or the service shut down."""
-        import torch  # all imported by start_run
-
-        from latentlab.core.judge import Cancelled
+        from latentlab.core.judge import Cancelled  # all imported by start_run
         from latentlab.core.quality import prepare_reference
 
-        # One torch thread in this thread (the setting is per thread): with the default, every measurement
-        # would also take the core the training worker runs on.
-        torch.set_num_threads(1)
-        lower_this_thread_priority()  # training and the window come first
         reference: tuple[int, Reference] | None = None
         last, cost = 0.0, 0.0
         while True:
-            self._wake.wait(timeout=1.0)
-            self._wake.clear()
+            job.wait(timeout=1.0)
             with self._lock:
-                if self._data is None or self._stop.is_set():
-                    self._thread = None
+                if self._data is None or job.cancelled:
+                    self._job = None
                     return
                 run_id, data, seed, latest = self._run_id, self._data, self._seed, self._latest
                 started_at = self._started_at
@@ -121,8 +122,8 @@ class MetersService(QObject):
             if reference is None or reference[0] != run_id:
                 early = started_at + self.min_interval - time.monotonic()
                 if early > 0:
-                    self._wake.wait(early)  # or until something changes; then look again
-                    self._wake.set()
+                    job.wait(early)  # or until something changes; then look again
+                    job.wake()
                     continue
             try:
                 if reference is None or reference[0] != run_id:
@@ -130,7 +131,7 @@ class MetersService(QObject):
                     self.status.emit("preparing the quality meters (the judge trains once per dataset)…")
                     prepared = prepare_reference(
                         data, self.samples, seed, progress=self.status.emit,
-                        should_stop=lambda: self._stop.is_set() or self._run_id != run_id,
+                        should_stop=lambda: job.cancelled or self._run_id != run_id,
                     )
                     reference = (run_id, prepared)
                     if prepared.judge is None:
@@ -141,8 +142,8 @@ class MetersService(QObject):
                     continue
                 wait = last + max(self.min_interval, cost / SHARE) - time.monotonic()
                 if wait > 0:
-                    self._wake.wait(wait)  # or until new weights, a clear or a stop; then look again
-                    self._wake.set()
+                    job.wait(wait)  # or until new weights, a clear or a stop; then look again
+                    job.wake()
                     continue
                 start = time.monotonic()
                 meters = self._measure(latest[1], reference[1], seed)

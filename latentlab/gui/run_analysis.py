@@ -18,6 +18,7 @@ import torch
 from latentlab.core.messages import HeldOutReport
 from latentlab.core.training import Trainer
 from latentlab.gui.analyst import HELDOUT, LATENTS, AnalysisJob, Analyst
+from latentlab.gui.background import BackgroundJobs
 from latentlab.core.kinds import kind_of
 
 
@@ -59,14 +60,18 @@ class Periodic:
 class WindowAnalysis:
     """The window's Evaluation: analyst jobs at the window's cadence. `state_for(trainer)` gives this step's
     CPU weight copy (shared with the window's weight snapshots); latents go to `on_latents` from the analyst's
-    thread, held-out figures come back through `collect()` like any Evaluation's."""
+    thread, held-out figures come back through `collect()` like any Evaluation's. The analyst is a job in
+    `jobs` tagged `run`."""
 
     def __init__(
         self,
         intervals: Intervals,
         on_latents: Callable[[int, np.ndarray], None],
         state_for: Callable[[Trainer], dict[str, torch.Tensor]],
+        jobs: BackgroundJobs,
+        run: object,
     ) -> None:
+        self.jobs, self.run = jobs, run
         self.intervals = intervals
         self.on_latents = on_latents
         self.state_for = state_for
@@ -78,7 +83,7 @@ class WindowAnalysis:
     def start(self, trainer: Trainer, subset_images: np.ndarray) -> None:
         """Start the analyst thread for this run's model (before the first step); it encodes `subset_images`."""
         iv, now = self.intervals, time.monotonic()
-        self.analyst = Analyst(trainer.model_config, trainer.train_config, subset_images, trainer.test_x,
+        self.analyst = Analyst(self.jobs, self.run, trainer.model_config, trainer.train_config, subset_images, trainer.test_x,
                                on_latents=self.on_latents)
         self._latents = Periodic(iv.latents, iv.share, now, longest=iv.latents_max)
         self._evaluation = Periodic(iv.eval_min, iv.share, now, longest=iv.eval_max)

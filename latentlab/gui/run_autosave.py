@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.errors import LatentlabError
 from latentlab.gui.autosave import AutosavedRun, AutosaveStore
@@ -92,6 +92,27 @@ class RunAutosave(QtCore.QObject):
         """The newest autosaved run, unless it is the one on screen."""
         run = self.store.latest()
         return None if run is None or run.path == self.path else run
+
+    def offer(self, parent: QtWidgets.QWidget, reopen: Callable[[Path], object]) -> QtWidgets.QMessageBox | None:
+        """Ask (without blocking) whether to reopen the newest autosaved run, calling `reopen(path)` if so;
+        None when there is nothing to offer."""
+        run = self.run_to_offer()
+        if run is None:
+            return None
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            "latentlab",
+            f"Reopen the last run?\n\nlatentlab autosaved {run.describe()}.",
+            parent=parent,
+        )
+        box.setInformativeText(f"It is kept in {run.path}")
+        yes = box.addButton("Reopen", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: button is yes and reopen(run.path))
+        box.open()
+        return box
 
     def _due(self, step: int) -> bool:
         return self._written is None or self._written != (step, self.extras())

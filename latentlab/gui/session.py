@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import LatentlabError
+from latentlab.gui.background import BackgroundJobs
 
 if TYPE_CHECKING:  # the worker and checkpoints import torch: imported where used, so the window paints first
     from latentlab.core.checkpoint import Checkpoint
@@ -43,9 +44,12 @@ class TrainingSession(QObject):
     state_changed = Signal(str)  # idle | loading | running | paused
     paused = Signal(int)  # the step at which the run actually paused (every report up to it has arrived)
 
-    def __init__(self, parent: QObject | None = None, *, intervals: Intervals | None = None, threads: int | None = None) -> None:
-        """`intervals`: the worker's; None for its defaults."""
+    def __init__(self, parent: QObject | None = None, *, intervals: Intervals | None = None, threads: int | None = None,
+                 jobs: BackgroundJobs | None = None) -> None:
+        """`intervals`: the worker's; None for its defaults. `jobs`: the window's background jobs, where each
+        run's analyst runs (None: the session's own)."""
         super().__init__(parent)
+        self.jobs = jobs if jobs is not None else BackgroundJobs(self)
         self.intervals = intervals
         self.threads = threads
         self._thread: QThread | None = None
@@ -75,6 +79,14 @@ class TrainingSession(QObject):
     def run_data(self) -> ImageSet | None:
         """The current run's images (read-only arrays), once it has started; shared, never copied."""
         return self._worker.data if self._worker is not None else None
+
+    def continuation(self, model_config: ModelConfig, train_config: TrainConfig, data_spec: str | None) -> Checkpoint | None:
+        """The last run's state if a new Train should continue it: the same model and GAN objective on the same
+        data (`data_spec` None: the window's own data set, always the same); None to start anew."""
+        last = self.last_checkpoint
+        if last is None or last.model_config != model_config or last.train_config.gan_loss != train_config.gan_loss:
+            return None
+        return last if data_spec is None or last.data_spec == data_spec else None
 
     def forget_last(self) -> None:
         self._last_end = None
@@ -115,6 +127,7 @@ class TrainingSession(QObject):
             train_config,
             data_spec,
             data_dir,
+            jobs=self.jobs,
             data=data,
             resume=resume,
             start_paused=paused,

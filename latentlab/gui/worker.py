@@ -41,6 +41,7 @@ from latentlab.core.messages import (
 )
 from latentlab.core.run_driver import RunControl, RunDriver, RunPlan, state_copy
 from latentlab.core.training import Trainer
+from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.memory import release_freed_memory
 from latentlab.gui.run_analysis import Intervals, Periodic, WindowAnalysis
 
@@ -74,6 +75,7 @@ class TrainingWorker(QObject):
         data_spec: str = "builtin",
         data_dir: str | None = None,
         *,
+        jobs: BackgroundJobs,
         data: ImageSet | None = None,
         resume: Checkpoint | None = None,
         start_paused: bool = False,
@@ -84,6 +86,7 @@ class TrainingWorker(QObject):
         super().__init__()
         self.plan = RunPlan(model_config, train_config, data_spec, data_dir, data=data, resume=resume)
         self.control = RunControl(paused=start_paused)
+        self.jobs = jobs  # the window's: the run's analyst is one of them
         self.intervals = intervals
         self.threads = threads if threads is not None else worker_threads()
         self.latent_subset = latent_subset
@@ -120,7 +123,7 @@ class TrainingWorker(QObject):
             # What the window let go of since the last run (its views, data and checkpoint): see gui/memory.py.
             release_freed_memory()
             torch.set_num_threads(self.threads)
-            analysis = WindowAnalysis(self.intervals, self._emit_latents, self._state_for)
+            analysis = WindowAnalysis(self.intervals, self._emit_latents, self._state_for, self.jobs, run=self)
             driver = RunDriver(self.plan, self.control, evaluation=analysis, on_status=self._status)
             if self.plan.data is None:
                 spec = self.plan.data_spec

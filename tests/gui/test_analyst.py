@@ -13,6 +13,7 @@ from latentlab.core.latent import encode_means
 from latentlab.core.models import build_model
 from latentlab.core.training import evaluate_model, images_to_tensor
 from latentlab.gui.analyst import HELDOUT, LATENTS, AnalysisJob, Analyst
+from latentlab.gui.background import BackgroundJobs
 from tests.tiny_sets import make_tiny_set
 
 
@@ -21,6 +22,8 @@ def make_analyst(on_latents=None, on_heldout=None, kind: str = "vae") -> tuple[A
     config = ModelConfig(kind=kind, arch="mlp", latent_dim=2)
     test_x = images_to_tensor(data.test_images, torch.device("cpu"))
     analyst = Analyst(
+        BackgroundJobs(),
+        "a run",
         config,
         TrainConfig(seed=3),
         data.test_images[:40],

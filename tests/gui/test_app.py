@@ -53,7 +53,7 @@ def test_training_fills_the_loss_plot_scatter_grid_and_canvas(qtbot, window, tin
     assert mosaic is not None and mosaic.shape == (n * 30 + 2, n * 30 + 2)  # 28-pixel tiles, 2-pixel gaps
     assert window.canvas.current_image() is not None
     assert window.session.state == RUNNING
-    assert "step" in window.step_field.text() and window.device_field.text() == "cpu"
+    assert "step" in window.status_bar.step_field.text() and window.status_bar.device_field.text() == "cpu"
     # The grid follows training: a later snapshot decodes to a different grid.
     first = window.grid.mosaic()
     qtbot.waitUntil(lambda: not np.array_equal(window.grid.mosaic(), first), timeout=WAIT_MS)
@@ -144,7 +144,7 @@ def test_switching_vae_and_gan_swaps_the_views_and_keeps_training(qtbot, window)
     grid = window.grid
     with qtbot.waitSignal(grid.sample_clicked):
         qtbot.mouseClick(grid.view_widget().viewport(), LEFT, pos=grid.map_to_widget(*grid.tile_center(3)))
-    z = window.noise_batch(grid.grid_size**2)[3]
+    z = window.explorer.noise_batch(grid.grid_size**2)[3]
     np.testing.assert_allclose(window.scatter.plane.origin, z, atol=1e-6)
     np.testing.assert_allclose(window.canvas.current_image(), window.decoder.decode(z)[0], atol=1e-6)
     # Resample draws a new fixed batch.

@@ -30,7 +30,7 @@ def test_a_run_is_autosaved_and_reopened_on_the_next_launch(qtbot, tiny_set, tmp
     assert first.offer_autosave() is None  # nothing saved yet: no question
     train_until(qtbot, first, steps=5)
     qtbot.waitUntil(lambda: any(p.startswith(str(folder)) for p in first.saved_paths), timeout=WAIT_MS)
-    assert "autosaved" in first.status_text.text() or first.status_text.text()
+    assert "autosaved" in first.status_bar.text.text() or first.status_bar.text.text()
     first.scatter.pick_at((0.5, 0.5))
     first.tools.tool("Bookmarks").add_current("kept")
     first.close()  # stops training, then writes the final state

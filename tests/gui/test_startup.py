@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 
 from gui_lab import assert_clean, run_child
-from latentlab.gui.main_window import DEFERRED_IMPORTS, FIRST_PAINT_WAIT_MS, MainWindow
+from latentlab.gui.first_paint import DEFERRED_IMPORTS, FIRST_PAINT_WAIT_MS
+from latentlab.gui.main_window import MainWindow
 
 
 def test_the_window_paints_before_torch_and_imports_it_right_after(child_env):

@@ -111,7 +111,7 @@ def test_play_walks_the_canvas_and_export_writes_the_gif(qtbot, window, tmp_path
     gif = Image.open(path)
     assert gif.n_frames == 6 and gif.size == (112, 112)
     np.testing.assert_allclose(np.asarray(gif.convert("L"))[::4, ::4], tool.frames["slerp"][0, 0] * 255, atol=1.0)
-    assert f"saved a 6-frame GIF to {path}" in window.status_text.text()
+    assert f"saved a 6-frame GIF to {path}" in window.status_bar.text.text()
 
     assert not tool.export_gif(str(tmp_path / "missing" / "walk.gif"))
     assert "cannot write here" in window.errors[-1]

@@ -3,8 +3,8 @@
 Tools never reach into the window or the training worker. They read the GUI's own CPU decoder, the
 held-out subset the worker reported and its latest encodings, follow the picked latent point, draw
 overlays on the latent plane, ask the window to show a point (`go_to`) or a status line or an error
-(`show_status`, `show_error`), and keep JSON-able data that travels with the checkpoint (`extras`:
-bookmarks, named latent directions).
+(`show_status`, `show_error`), keep JSON-able data that travels with the checkpoint (`extras`:
+bookmarks, named latent directions), and run slow work as the window's background jobs (`jobs`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from latentlab.core.latent import PlaneMap
+from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets.latent_scatter import LatentScatter
 from latentlab.core.kinds import ModelKind, kind_of
@@ -36,9 +37,11 @@ class ToolHost(QtCore.QObject):
     centre_requested = QtCore.Signal(object)  # np.ndarray [D]: show this point and lay the GAN's noise plane through it
     closing = QtCore.Signal()  # the window is closing: tools stop their threads and wait for them
 
-    def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, jobs: BackgroundJobs,
+                 parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.decoder = decoder
+        self.jobs = jobs  # joined when the window closes
         self.scatter = scatter  # tools may add their own overlay items to scatter.plot_widget()
         self.kind = "vae"
         self.run_info: RunInfo | None = None

@@ -2,9 +2,10 @@
 then lay the GAN's noise plane through it so the image's neighbourhood can be explored. A VAE checkpoint
 can be opened beside it to compare with the VAE's encoding of the same image.
 
-The worker gets plain data (the generator's config and a copy of its weights, the image) and sends plain
-data back (frozen reports with numpy copies), so the window's own decoder and the training run are never
-touched from another thread. Cancel sets an event the worker checks between Adam steps.
+The inversion is a background job (gui/background.py) that gets plain data (the generator's config and a copy
+of its weights, the image) and sends plain data back (frozen reports with numpy copies), so the window's own
+decoder and the training run are never touched from another thread. Cancel sets an event the job checks
+between Adam steps and keeps the best z so far; the window closing cancels the job outright.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from PySide6 import QtCore, QtWidgets
 from latentlab.core.config import ModelConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.inversion import DEFAULT_STARTS, DEFAULT_STEPS, InversionStep, invert, psnr, random_z_mse
+from latentlab.gui.background import BackgroundJob
 from latentlab.gui.decoder import is_gan
+from latentlab.gui.file_dialogs import checkpoint_to_open
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile, signed_to_rgb
 from latentlab.gui.widgets import style
@@ -43,52 +46,35 @@ class InversionProgress:
     random_z_mse: float  # the baseline: mean MSE of G(z) against the target for random z
 
 
-class InversionWorker(QtCore.QObject):
-    progress = QtCore.Signal(object)  # InversionProgress
-    finished = QtCore.Signal(object, bool)  # the last InversionProgress (or None), cancelled
-    failed = QtCore.Signal(str)
+def run_inversion(job: BackgroundJob, config: ModelConfig, generator_state: dict[str, torch.Tensor], image: np.ndarray,
+                  starts: int, steps: int, stop_early: threading.Event) -> tuple[InversionProgress | None, bool]:
+    """A background job: invert `image` with a generator built from `generator_state`, reporting an
+    InversionProgress at most every PROGRESS_INTERVAL s. `stop_early` (the Cancel button) ends it after the
+    current Adam step with the best z so far; the result is (the last progress, whether it stopped early)."""
+    import torch  # imported by now (the model to invert is a torch model): no first import in this thread
 
-    def __init__(self, config: ModelConfig, generator_state: dict[str, torch.Tensor], image: np.ndarray, starts: int, steps: int) -> None:
-        super().__init__()
-        self._config, self._state, self._image = config, generator_state, image
-        self._starts, self._steps = starts, steps
-        self._cancel = threading.Event()
+    from latentlab.core.models import GAN, build_model
 
-    def cancel(self) -> None:
-        """Thread-safe: the worker stops after its current step."""
-        self._cancel.set()
-
-    @QtCore.Slot()
-    def run(self) -> None:
-        import torch  # imported by now (the model to invert is a torch model): no first import in this thread
-
-        from latentlab.core.models import GAN, build_model
-
-        last: InversionProgress | None = None
-        try:
-            torch.set_num_threads(1)  # per thread: leave the other core to the GUI and training
-            gan = build_model(self._config)
-            assert isinstance(gan, GAN)
-            gan.generator.load_state_dict(self._state)
-            gan.requires_grad_(False)
-            baseline = random_z_mse(gan, self._image)
-            start = time.monotonic()
-            sent = 0.0
-            for report in invert(gan, self._image, starts=self._starts, steps=self._steps):
-                now = time.monotonic()
-                if report.converged or now - sent >= PROGRESS_INTERVAL or self._cancel.is_set():
-                    with torch.no_grad():
-                        image = gan.decode(torch.from_numpy(report.z)[None])[0].numpy()
-                    last = InversionProgress(report, image, now - start, baseline)
-                    self.progress.emit(last)
-                    sent = now
-                if self._cancel.is_set():
-                    break
-        except LatentlabError as error:
-            self.failed.emit(str(error))
-        except Exception as error:  # noqa: BLE001 (shown to the user rather than lost in a thread)
-            self.failed.emit(f"inversion failed: {type(error).__name__}: {error}")
-        self.finished.emit(last, self._cancel.is_set())
+    gan = build_model(config)
+    assert isinstance(gan, GAN)
+    gan.generator.load_state_dict(generator_state)
+    gan.requires_grad_(False)
+    baseline = random_z_mse(gan, image)
+    start = time.monotonic()
+    sent = 0.0
+    last: InversionProgress | None = None
+    for report in invert(gan, image, starts=starts, steps=steps):
+        now = time.monotonic()
+        stopping = stop_early.is_set() or job.cancelled
+        if report.converged or now - sent >= PROGRESS_INTERVAL or stopping:
+            with torch.no_grad():
+                decoded = gan.decode(torch.from_numpy(report.z)[None])[0].numpy()
+            last = InversionProgress(report, decoded, now - start, baseline)
+            job.report(last)
+            sent = now
+        if stopping:
+            break
+    return last, stop_early.is_set()
 
 
 class InvertTool(QtWidgets.QWidget):
@@ -98,8 +84,8 @@ class InvertTool(QtWidgets.QWidget):
         self.result: InversionProgress | None = None
         self.vae: VAE | None = None
         self.vae_path = ""
-        self._thread: QtCore.QThread | None = None
-        self._worker: InversionWorker | None = None
+        self._job: BackgroundJob | None = None
+        self._stop_early = threading.Event()
         self._target: np.ndarray | None = None  # float32 [C, H, W] of the running or last inversion
 
         self.index = QtWidgets.QSpinBox()
@@ -167,7 +153,7 @@ class InvertTool(QtWidgets.QWidget):
     # -- actions --------------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     def start(self) -> None:
         model, info = self.host.decoder.model, self.host.run_info
@@ -179,33 +165,27 @@ class InvertTool(QtWidgets.QWidget):
         state = {k: v.detach().clone() for k, v in model.generator.state_dict().items()}
         self._target = image.astype(np.float32) / 255.0
         self.result = None
-        self._worker = InversionWorker(model.config, state, image, self.starts.value(), self.steps.value())
-        self._thread = QtCore.QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.finished.connect(self._on_finished)
+        self._stop_early = threading.Event()
+        starts, steps, stop_early = self.starts.value(), self.steps.value(), self._stop_early
+        self._job = self.host.jobs.start(
+            "invert", lambda job: run_inversion(job, model.config, state, image, starts, steps, stop_early),
+            tag=self, on_progress=self._on_progress, on_result=self._on_finished, on_error=self._on_failed,
+        )
         self.progress.setRange(0, self.steps.value())
         self.progress.setValue(0)
         self.status.setText("inverting…")
         self._show_vae()
-        self._thread.start()
         self._update_state()
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        self._stop_early.set()
 
     def shutdown(self) -> None:
-        """Stop a running inversion and wait for its thread (the window is closing)."""
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None  # its finished report, queued behind this, is dropped
-        if worker is not None:
-            worker.cancel()
-        if thread is not None:
-            thread.quit()
-            thread.wait(10_000)
+        """Abandon a running inversion and wait for it (the window is closing): nothing it sends lands."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel()
+            job.join(10)
 
     def load_vae(self, path: str) -> bool:
         """A VAE checkpoint to compare with: built on CPU; refused (with a message) if it cannot take the images."""
@@ -240,17 +220,15 @@ class InvertTool(QtWidgets.QWidget):
         )
         self._show_gan(progress)
 
-    def _on_failed(self, message: str) -> None:
-        self.host.show_error(message)
+    def _on_failed(self, error: BaseException) -> None:
+        self._job = None
+        # a LatentlabError says what to do; anything else is a bug, shown rather than lost in a thread
+        self.host.show_error(str(error) if isinstance(error, LatentlabError) else f"inversion failed: {type(error).__name__}: {error}")
+        self._update_state()
 
-    def _on_finished(self, last: InversionProgress | None, cancelled: bool) -> None:
-        if self._thread is None:
-            return  # shut down while it ran
-        thread = self._thread
-        self._thread = self._worker = None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
+    def _on_finished(self, outcome: tuple[InversionProgress | None, bool]) -> None:
+        last, cancelled = outcome
+        self._job = None
         self.result = last
         if last is not None:
             report = last.report
@@ -296,8 +274,7 @@ class InvertTool(QtWidgets.QWidget):
         self._show_vae()
 
     def _choose_vae(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "VAE checkpoint to compare with", "", "latentlab checkpoints (*.safetensors);;All files (*)")
-        if path:
+        if path := checkpoint_to_open(self, "VAE checkpoint to compare with"):
             self.load_vae(path)
 
     def _on_data_changed(self) -> None:

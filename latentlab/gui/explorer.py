@@ -1,0 +1,171 @@
+"""The explorer: where the person is looking in latent space, and the two views that follow it.
+
+It owns the explorer state (the picked latent point the decoder canvas shows, the held-out image hovered in the
+scatter, the GAN's fixed noise bank and the noise plane laid through one of its vectors) and draws the decoder
+canvas and the sample grid from the window's own CPU decoder. The window forwards new weights and latents; the
+scatter's clicks and hovers, the grid's clicks and the tools' go-to requests come straight here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6 import QtCore
+
+from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.gui.decoder import LatentDecoder
+from latentlab.gui.noise_bank import NoiseBank
+from latentlab.gui.tools.host import ToolHost
+from latentlab.gui.widgets import DecoderCanvas, LatentScatter, SampleGrid
+from latentlab.gui.widgets.sample_grid import GRID_MAX
+
+if TYPE_CHECKING:
+    from latentlab.core.messages import LatentSnapshot
+
+PLANE_SEED = 1  # seed of the two random directions of the GAN's noise plane
+
+
+class Explorer(QtCore.QObject):
+    status = QtCore.Signal(str)  # a one-line note for the status bar
+
+    def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, canvas: DecoderCanvas, grid: SampleGrid,
+                 host: ToolHost, chosen_latent_dim: Callable[[], int], parent: QtCore.QObject | None = None) -> None:
+        """`chosen_latent_dim`: the dimension in the controls, for noise drawn before any model exists."""
+        super().__init__(parent)
+        self.decoder, self.scatter, self.canvas, self.grid, self.host = decoder, scatter, canvas, grid, host
+        self._chosen_latent_dim = chosen_latent_dim
+        self.noise = NoiseBank(GRID_MAX * GRID_MAX)
+        self.picked: np.ndarray | None = None
+        self.hovered = -1  # index of the held-out image shown instead of a decoding; -1 for none
+        scatter.latent_picked.connect(self._on_latent_picked)
+        scatter.point_hovered.connect(self._on_point_hovered)
+        grid.sample_clicked.connect(self._on_sample_clicked)
+        grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
+        host.go_to_requested.connect(self.go_to)
+        host.centre_requested.connect(self.centre_on)
+
+    @property
+    def _has_encoder(self) -> bool:
+        return self.host.model_kind.has_encoder
+
+    # -- asked by the window and the tools ---------------------------------------------------------------
+    def go_to(self, z: np.ndarray) -> None:
+        """Show latent point z: the canvas decodes it and the plane marks it."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if not self.decoder.ready or z.shape[0] != self.decoder.latent_dim:
+            return
+        self._set_picked(z)
+        self.hovered = -1
+        self.refresh_canvas()
+
+    def centre_on(self, z: np.ndarray) -> None:
+        """Show z; for a GAN, lay the noise plane through it first (as clicking a grid sample does)."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        if not self._has_encoder and self.decoder.ready and z.shape[0] == self.decoder.latent_dim:
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+        self.go_to(z)
+
+    def resample(self) -> None:
+        """A new fixed noise batch for the GAN's sample grid."""
+        self.noise.resample()
+        self.refresh_grid()
+
+    def noise_batch(self, n: int) -> np.ndarray:
+        """The first n of a fixed, seeded noise batch (so a bigger grid keeps the samples it had)."""
+        dim = self._chosen_latent_dim() if self.decoder.latent_dim is None else self.decoder.latent_dim
+        return self.noise.batch(n, dim)
+
+    def weights_loaded(self) -> None:
+        """The decoder took new weights: lay a first plane and point if there are none, then redraw."""
+        if not self._has_encoder and self.scatter.plane is None:
+            self.scatter.set_plane(noise_plane(self.noise_batch(1)[0], seed=PLANE_SEED))
+        if self.picked is None or self.picked.shape[0] != self.decoder.latent_dim:
+            plane = self.plane()
+            if plane is not None:
+                self._set_picked(plane.to_latent([0.0, 0.0])[0])
+        self.refresh_grid()
+        self.refresh_canvas()
+
+    def latents_arrived(self, snapshot: LatentSnapshot) -> None:
+        self.scatter.set_points(snapshot.z, snapshot.labels, snapshot.class_names)
+        if snapshot.z.shape[1] > 2:  # the PCA plane moved: the grid lies on it
+            self.refresh_grid()
+
+    def clear(self) -> None:
+        self.picked = None
+        self.hovered = -1
+        self.noise.clear()
+
+    # -- drawing ------------------------------------------------------------------------------------------
+    def refresh_canvas(self) -> None:
+        if self.picked is None or not self.decoder.ready or self.hovered >= 0:
+            return
+        if self.picked.shape[0] != self.decoder.latent_dim:
+            return
+        self.canvas.show_image(self.decoder.decode(self.picked)[0], self.picked)
+
+    def refresh_grid(self) -> None:
+        if not self.decoder.ready:
+            return
+        n = self.grid.grid_size
+        if not self._has_encoder:
+            z = self.noise_batch(n * n)
+            title = f"G(z), {n * n} fixed z"
+        else:
+            plane = self.plane()
+            if plane is None:
+                return
+            z = plane_grid(plane, n)
+            title = "decoded latent grid" if plane.dim <= 2 else "decoded grid, PCA plane"
+        if z.shape[1] != self.decoder.latent_dim:
+            return
+        self.grid.set_images(self.decoder.decode(z), ncols=n, title=title)
+
+    def plane(self) -> PlaneMap | None:
+        """The plane the grid tiles: the scatter's if it fits the model, the latent plane itself at <= 2-D."""
+        plane = self.scatter.plane
+        dim = self.decoder.latent_dim
+        if plane is not None and plane.dim == dim:
+            return plane
+        if self._has_encoder and dim is not None and dim <= 2:
+            return identity_plane(dim)
+        return None
+
+    # -- the widgets' signals -----------------------------------------------------------------------------
+    def _on_latent_picked(self, z: np.ndarray) -> None:
+        self.picked = np.asarray(z, dtype=np.float64)
+        self.host.set_picked(self.picked)
+        self.hovered = -1
+        self.refresh_canvas()
+
+    def _on_point_hovered(self, index: int) -> None:
+        self.hovered = index
+        info = self.host.run_info
+        if index >= 0 and info is not None and index < len(info.subset_images):
+            label = int(info.subset_labels[index])
+            self.canvas.show_original(info.subset_images[index], f"held-out image #{index}: {self.host.class_name(label)}")
+        else:
+            self.refresh_canvas()
+
+    def _on_sample_clicked(self, index: int) -> None:
+        if not self.decoder.ready:
+            return
+        if not self._has_encoder:  # the plane is laid through a noise vector
+            z = self.noise_batch(self.grid.grid_size**2)[index]
+            self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
+            self._set_picked(z)
+            self.status.emit(f"noise plane centred on sample {index + 1}: drag in the plane to explore around it")
+        else:
+            plane = self.plane()
+            if plane is None:
+                return
+            self._set_picked(plane_grid(plane, self.grid.grid_size)[index])
+        self.refresh_canvas()
+
+    def _set_picked(self, z: np.ndarray) -> None:
+        """Move the picked point (a click in the scatter moves its own marker; everything else moves it here)."""
+        self.picked = np.asarray(z, dtype=np.float64)
+        self.scatter.set_marker(self.picked)
+        self.host.set_picked(self.picked)
