@@ -7,6 +7,7 @@ from pathlib import Path
 
 from latentlab.cli.common import check_writable, non_negative_float, positive_int
 from latentlab.core.errors import LatentlabError
+from latentlab.core.kinds import DEFAULT_KIND, KINDS
 
 
 def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) -> None:
@@ -17,7 +18,7 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
         return suppress if suppress is not None else value
 
     group = parser.add_argument_group("window options (no command, or `gui`)")
-    group.add_argument("--model", dest="gui_model", choices=("vae", "gan"), default=default("vae"))
+    group.add_argument("--model", dest="gui_model", choices=tuple(KINDS), default=default(DEFAULT_KIND))
     group.add_argument("--data", dest="gui_data", metavar="SPEC", default=default("builtin"), help="dataset to train on")
     group.add_argument("--data-dir", dest="gui_data_dir", metavar="DIR", default=default(None))
     group.add_argument("--checkpoint", dest="gui_checkpoint", metavar="FILE", default=default(None), help="open this checkpoint")

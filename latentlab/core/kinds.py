@@ -25,20 +25,41 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class CurveLayout:
+    """How the loss plot draws a kind's per-step figures for one family of objectives. A kind may have several
+    (a GAN's D as a classifier or as a critic); the plot shows the one whose `lower` metrics the run reports."""
+
+    title: str
+    main: tuple[Metric, ...]  # on the upper axis, whose range follows them
+    main_axis: str
+    heldout: tuple[Metric, ...]  # held-out figures, drawn as symbols (on the lower axis if there is one)
+    lower: tuple[Metric, ...] = ()  # on a second axis below; none: one plot
+    lower_axis: str = ""
+    lower_is_probability: bool = False  # a 0-1 axis with a line at 1/2, else free
+    readout: str = ""  # the latest figures as a format string over metric names; "": "label value" each
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return self.main + self.lower
+
+
+@dataclass(frozen=True)
 class ModelKind:
     name: str  # "vae": what configs, checkpoints and the command line say
     title: str  # "VAE": what the user reads
+    description: str  # one line: what it is
     has_encoder: bool  # maps images to latents: held-out scatter, reconstruct, posterior, inpaint, arithmetic
     adversarial: bool  # a generator and a discriminator: noise plane, sample grid, failure alarms, inversion
     losses: tuple[str, ...]  # objectives to choose from (the first is the default); () when there is one
     defaults: Mapping[str, Any]  # arch, latent_dim, lr, batch_size, hidden
     arch_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # what another arch changes
+    curves: tuple[CurveLayout, ...] = ()  # the first is shown until the run's figures pick another
     model_class: str = ""  # "module:Class" of its torch module
     trainer_class: str = ""  # "module:Class" of its Trainer
 
     def train_metrics(self, loss: str | None = None) -> tuple[Metric, ...]:
         """The per-step figures, for the objective `loss` (the default objective when None)."""
-        return _TRAIN_METRICS[(self.name, _critic(self, loss))]
+        return self.curves[1 if _critic(self, loss) else 0].metrics  # a GAN's curves: classifier D, then critic
 
     def model(self):
         return _load(self.model_class)
@@ -61,11 +82,17 @@ _NEG_ELBO = (Metric("neg_elbo", "negative ELBO", "nats"), Metric("recon", "recon
 _GAN_LOSSES = (Metric("d_loss", "D loss"), Metric("g_loss", "G loss"))
 _D_OUTPUTS = (Metric("d_real", "D(x)"), Metric("d_fake", "D(G(z))"))
 _CRITIC = (Metric("critic_real", "critic(x)"), Metric("critic_fake", "critic(G(z))"))
-_TRAIN_METRICS = {
-    ("vae", False): _NEG_ELBO,
-    ("gan", False): _GAN_LOSSES + _D_OUTPUTS,
-    ("gan", True): _GAN_LOSSES + _CRITIC,
-}
+
+_VAE_CURVES = (
+    CurveLayout("negative ELBO = reconstruction + KL", _NEG_ELBO, "nats per image", heldout=_NEG_ELBO[:1],
+                readout="−ELBO {neg_elbo:.1f} = {recon:.1f} + {kl:.1f} nats"),
+)
+_GAN_CURVES = (
+    CurveLayout("adversarial losses (binary cross-entropy)", _GAN_LOSSES, "loss (nats)", heldout=_D_OUTPUTS,
+                lower=_D_OUTPUTS, lower_axis="D output", lower_is_probability=True),
+    CurveLayout("adversarial losses (critic and generator)", _GAN_LOSSES, "loss", heldout=_CRITIC,
+                lower=_CRITIC, lower_axis="critic score"),
+)
 
 # The VAE's 16-D latent is what reconstructs MNIST-like data well; the window starts at 2-D so the latent
 # plane can be drawn directly. The MLP VAE trains at lr 3e-3 and batch 96, not the classic 1e-3 and 128:
@@ -78,21 +105,25 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
     "vae": ModelKind(
         name="vae",
         title="VAE",
+        description="variational autoencoder: encoder + decoder, smooth latent space",
         has_encoder=True,
         adversarial=False,
         losses=(),
         defaults=MappingProxyType({"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96, "hidden": 512}),
         arch_defaults=MappingProxyType({"conv": MappingProxyType({"lr": 1e-3})}),
+        curves=_VAE_CURVES,
         model_class="latentlab.core.models.vae:VAE",
         trainer_class="latentlab.core.training:VAETrainer",
     ),
     "gan": ModelKind(
         name="gan",
         title="GAN",
+        description="generative adversarial network: generator vs discriminator",
         has_encoder=False,
         adversarial=True,
         losses=("ns", "hinge", "wgan-gp"),  # the keys of core/models/gan_losses.OBJECTIVES
         defaults=MappingProxyType({"arch": "conv", "latent_dim": 64, "lr": 5e-4, "batch_size": 64, "hidden": 256}),
+        curves=_GAN_CURVES,
         model_class="latentlab.core.models.gan:GAN",
         trainer_class="latentlab.core.training:GANTrainer",
     ),

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from latentlab.core.describe import describe_metrics
+from latentlab.core.kinds import DEFAULT_KIND, KINDS
 
 NO_DISPLAY_LINE = "latentlab: no display found; running the session offscreen for {seconds:g} s and saving a picture of the window"
 HEADLESS_SECONDS = 30.0
@@ -55,7 +56,7 @@ def _check_picture_path(path: Path) -> str | None:
 
 def run_app(
     *,
-    model: str = "vae",
+    model: str = DEFAULT_KIND,
     data: str = "builtin",
     data_dir: str | None = None,
     checkpoint: str | None = None,
@@ -70,8 +71,8 @@ def run_app(
 
     The run is autosaved to `autosave_dir` (default: the user data dir) unless `autosave` is False or the
     session is unattended (a screenshot, no display); on launch the window offers to reopen the last run."""
-    if model not in ("vae", "gan"):
-        return _fail(f"unknown model {model!r}: use vae or gan")
+    if model not in KINDS:
+        return _fail(f"unknown model {model!r}: use {' or '.join(KINDS)}")
     if latent_dim is not None and latent_dim < 1:
         return _fail(f"latent dim must be at least 1, got {latent_dim}")
     headless = no_display()

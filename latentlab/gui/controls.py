@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig, model_defaults
 from latentlab.gui.widgets import style
-from latentlab.core.kinds import kind_of
+from latentlab.core.kinds import DEFAULT_KIND, KINDS, kind_of
 
 DATASETS = (
     ("built-in shapes", "builtin"),
@@ -36,7 +36,6 @@ GAN_LOSS_ITEMS = (
 )
 IDX_ITEM = "IDX file…"
 FOLDER_ITEM = "image folder…"
-GUI_LATENT_DEFAULT = {"vae": 2, "gan": MODEL_DEFAULTS["gan"]["latent_dim"]}  # 2-D: the plane is the latent
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,8 @@ class KindSettings:
 
 def default_settings(kind: str) -> KindSettings:
     d = MODEL_DEFAULTS[kind]
-    return KindSettings(arch=d["arch"], latent_dim=GUI_LATENT_DEFAULT[kind], lr=d["lr"], batch_size=d["batch_size"])
+    latent_dim = 2 if kind_of(kind).has_encoder else d["latent_dim"]  # 2-D: the plane is the latent space
+    return KindSettings(arch=d["arch"], latent_dim=latent_dim, lr=d["lr"], batch_size=d["batch_size"])
 
 
 def _section(text: str) -> QtWidgets.QLabel:
@@ -74,13 +74,13 @@ class ControlsPanel(QtWidgets.QWidget):
     open_requested = QtCore.Signal()
     export_requested = QtCore.Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, *, kind: str = "vae") -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, kind: str = DEFAULT_KIND) -> None:
         super().__init__(parent)
         self.setObjectName("controls")
         self._kind = kind
-        self._settings = {k: default_settings(k) for k in ("vae", "gan")}
+        self._settings = {k: default_settings(k) for k in KINDS}
         # Layer width is not a control: the default, or an opened checkpoint's until the architecture changes.
-        self._hidden: dict[str, int | None] = {"vae": None, "gan": None}
+        self._hidden: dict[str, int | None] = dict.fromkeys(KINDS)
         self._state = "idle"
 
         title = QtWidgets.QLabel("latentlab")
@@ -89,18 +89,14 @@ class ControlsPanel(QtWidgets.QWidget):
         subtitle.setObjectName("appSubtitle")
 
         # -- model
-        self.vae_button = QtWidgets.QPushButton("VAE")
-        self.gan_button = QtWidgets.QPushButton("GAN")
+        self.kind_buttons = {name: QtWidgets.QPushButton(k.title) for name, k in KINDS.items()}
         self._kind_group = QtWidgets.QButtonGroup(self)
         segment = QtWidgets.QHBoxLayout()
         segment.setSpacing(0)
-        for button, tip in (
-            (self.vae_button, "variational autoencoder: encoder + decoder, smooth latent space"),
-            (self.gan_button, "generative adversarial network: generator vs discriminator"),
-        ):
+        for name, button in self.kind_buttons.items():
             button.setObjectName("segment")
             button.setCheckable(True)
-            button.setToolTip(tip)
+            button.setToolTip(KINDS[name].description)
             self._kind_group.addButton(button)
             segment.addWidget(button)
         self.arch = QtWidgets.QComboBox()
@@ -221,8 +217,8 @@ class ControlsPanel(QtWidgets.QWidget):
         )
         layout.addWidget(hint)
 
-        self.vae_button.clicked.connect(lambda: self._on_kind_clicked("vae"))
-        self.gan_button.clicked.connect(lambda: self._on_kind_clicked("gan"))
+        for name, button in self.kind_buttons.items():
+            button.clicked.connect(lambda _checked=False, n=name: self._on_kind_clicked(n))
         self.dataset.activated.connect(self._on_dataset_activated)
         self.train_button.clicked.connect(self.train_requested)
         self.pause_button.clicked.connect(self.pause_requested)
@@ -283,7 +279,7 @@ class ControlsPanel(QtWidgets.QWidget):
             latent_dim=model_config.latent_dim,
             lr=train_config.lr,
             batch_size=train_config.batch_size,
-            beta=train_config.beta if model_config.kind == "vae" else self._settings["vae"].beta,
+            beta=train_config.beta if kind_of(model_config.kind).has_encoder else self._settings[model_config.kind].beta,
             gan_loss=train_config.gan_loss,
             spectral_norm=model_config.spectral_norm,
         )
@@ -313,18 +309,19 @@ class ControlsPanel(QtWidgets.QWidget):
         self.kind_changed.emit(kind)
 
     def _show_kind(self, kind: str) -> None:
-        self.vae_button.setChecked(kind == "vae")
-        self.gan_button.setChecked(kind == "gan")
+        for name, button in self.kind_buttons.items():
+            button.setChecked(name == kind)
         self._write_settings(self._settings[kind])
-        vae = kind == "vae"
-        self._latent_label.setText("latent dim" if vae else "noise dim")
+        capabilities = kind_of(kind)
+        encoder = capabilities.has_encoder  # a latent space with a KL term (beta), not a generator's noise
+        self._latent_label.setText("latent dim" if encoder else "noise dim")
         self.latent_dim.setToolTip(
-            "size of z: 2 draws the latent plane directly, more is shown by PCA" if vae else "size of the noise vector z fed to G"
+            "size of z: 2 draws the latent plane directly, more is shown by PCA" if encoder else "size of the noise vector z fed to G"
         )
-        self.beta.setEnabled(vae)
-        self._beta_label.setEnabled(vae)
-        for field in (self.gan_loss, self.spectral_norm):
-            self._form_model.setRowVisible(field, not vae)
+        self.beta.setEnabled(encoder)
+        self._beta_label.setEnabled(encoder)
+        self._form_model.setRowVisible(self.gan_loss, bool(capabilities.losses))
+        self._form_model.setRowVisible(self.spectral_norm, capabilities.adversarial)
 
     def _read_settings(self) -> KindSettings:
         return KindSettings(

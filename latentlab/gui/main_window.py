@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.core.describe import describe_metrics
 from latentlab.core.errors import LatentlabError
-from latentlab.core.kinds import ModelKind, kind_of  # light: no torch before the first paint
+from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of  # light: no torch before the first paint
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.controls import ControlsPanel, data_label
@@ -33,6 +33,7 @@ from latentlab.gui.status_bar import RunStatusBar
 from latentlab.gui.tools import ToolHost, ToolsDock
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
+from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel
 from latentlab.gui.window_menus import build_menus, build_tools
@@ -52,7 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(
         self,
         *,
-        model: str = "vae",
+        model: str = DEFAULT_KIND,
         data_spec: str = "builtin",
         data_dir: str | None = None,
         latent_dim: int | None = None,
@@ -237,8 +238,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def switch_kind(self, kind: str) -> None:
         """VAE <-> GAN: stop the current run, swap the views, and keep training if it was training."""
-        if kind not in ("vae", "gan"):
-            raise ValueError(kind)
+        kind_of(kind)  # a LatentlabError for an unknown kind, before anything stops
         was_training = self.session.state in (RUNNING, LOADING)
         self.session.stop()
         self.session.forget_last()
@@ -457,8 +457,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_kind_views(self, kind: str) -> None:
         self.tools_host.set_kind(kind)
         self.loss_plot.set_model(kind)
-        self.scatter.set_mode(kind)
         gan = not kind_of(kind).has_encoder  # samples of noise, not a grid over encoded data
+        self.scatter.set_mode(NOISE_PLANE if gan else ENCODED)
         self.resample_button.setVisible(gan)
         self.meters_panel.set_model(kind)
         self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.checkpoint import load_checkpoint
 from latentlab.gui.main_window import MainWindow
+from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
 from latentlab.gui.session import IDLE, PAUSED, RUNNING
 from gui_lab import WAIT_MS, assert_clean, run_child, train_until
 
@@ -127,9 +128,9 @@ def test_pause_holds_the_step_count_and_stop_ends_the_thread(qtbot, window, tmp_
 
 def test_switching_vae_and_gan_swaps_the_views_and_keeps_training(qtbot, window):
     train_until(qtbot, window)
-    window.controls.gan_button.click()  # a user's click: the controls ask the window to switch
+    window.controls.kind_buttons["gan"].click()  # a user's click: the controls ask the window to switch
     assert window.kind == "gan"
-    assert window.loss_plot.kind == "gan" and window.scatter.mode == "gan"
+    assert window.loss_plot.kind == "gan" and window.scatter.mode == NOISE_PLANE
     assert window.resample_button.isVisible()
     assert window.controls.model_config().latent_dim == 64
     qtbot.waitUntil(lambda: lengths(window).get("d_loss", 0) >= 2 and window.grid.mosaic() is not None, timeout=WAIT_MS)
@@ -152,8 +153,8 @@ def test_switching_vae_and_gan_swaps_the_views_and_keeps_training(qtbot, window)
     window.resample_button.click()
     assert not np.array_equal(grid.mosaic(), mosaic)
 
-    window.controls.vae_button.click()  # paused counts as not training: the VAE waits for Train
-    assert window.kind == "vae" and window.loss_plot.kind == "vae" and window.scatter.mode == "vae"
+    window.controls.kind_buttons["vae"].click()  # paused counts as not training: the VAE waits for Train
+    assert window.kind == "vae" and window.loss_plot.kind == "vae" and window.scatter.mode == ENCODED
     assert not window.resample_button.isVisible()
     assert window.controls.model_config().latent_dim == 2  # each model keeps its own settings
     assert window.session.state == IDLE

@@ -37,16 +37,16 @@ def shown(qtbot, widget):
 def test_gan_loss_and_spectral_norm_are_offered_for_the_gan_only(qtbot):
     controls = shown(qtbot, ControlsPanel(kind="vae"))
     assert not controls.gan_loss.isVisible() and not controls.spectral_norm.isVisible()
-    controls.gan_button.click()
+    controls.kind_buttons["gan"].click()
     assert controls.gan_loss.isVisible() and controls.spectral_norm.isVisible()
     assert controls.gan_loss.currentData() == "ns" and not controls.spectral_norm.isChecked()
 
     controls.gan_loss.setCurrentIndex(controls.gan_loss.findData("wgan-gp"))
     controls.spectral_norm.setChecked(True)
     assert controls.train_config().gan_loss == "wgan-gp" and controls.model_config().spectral_norm
-    controls.vae_button.click()  # the VAE has neither, and gets neither
+    controls.kind_buttons["vae"].click()  # the VAE has neither, and gets neither
     assert controls.train_config().gan_loss == "ns" and not controls.model_config().spectral_norm
-    controls.gan_button.click()  # the GAN remembers its choices
+    controls.kind_buttons["gan"].click()  # the GAN remembers its choices
     assert controls.gan_loss.currentData() == "wgan-gp" and controls.spectral_norm.isChecked()
 
 

@@ -15,6 +15,7 @@ from latentlab.core.latent import noise_plane, pca_plane
 from latentlab.core.models import build_model
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
+from latentlab.gui.widgets.latent_scatter import NOISE_PLANE
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 NO_BUTTON = QtCore.Qt.MouseButton.NoButton
@@ -271,7 +272,7 @@ def test_scatter_left_drag_picks_instead_of_panning(qtbot):
 
 def test_scatter_gan_noise_plane(qtbot):
     scatter = shown(qtbot, LatentScatter())
-    scatter.set_mode("gan")
+    scatter.set_mode(NOISE_PLANE)
     center = np.random.default_rng(0).standard_normal(64)
     plane = noise_plane(center, seed=3)
     scatter.set_plane(plane)

@@ -19,7 +19,7 @@ from latentlab.core.latent import PlaneMap
 from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.widgets.latent_scatter import LatentScatter
-from latentlab.core.kinds import ModelKind, kind_of
+from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of
 
 if TYPE_CHECKING:
     from latentlab.core.messages import LatentSnapshot, RunInfo  # they import torch: not before the first paint
@@ -43,7 +43,7 @@ class ToolHost(QtCore.QObject):
         self.decoder = decoder
         self.jobs = jobs  # joined when the window closes
         self.scatter = scatter  # tools may add their own overlay items to scatter.plot_widget()
-        self.kind = "vae"
+        self.kind = DEFAULT_KIND
         self.run_info: RunInfo | None = None
         self.latents: LatentSnapshot | None = None
         self.picked: np.ndarray | None = None

@@ -21,13 +21,16 @@ from latentlab.gui.widgets.labelled_points import LabelledPoints
 DRAG_INTERVAL_MS = 16  # coalesce drag picks to about one per frame
 HOVER_PIXELS = 6.0
 POINT_SIZE = 5
+# What the plane shows: the encoder's held-out means (a model with an encoder), or a plane through the
+# generator's noise space with no points (a GAN).
+ENCODED, NOISE_PLANE = "encoded", "noise plane"
 TITLES = {
-    "vae": "latent space: encoded held-out means",
-    "gan": "noise plane through z: drag to explore G",
+    ENCODED: "latent space: encoded held-out means",
+    NOISE_PLANE: "noise plane through z: drag to explore G",
 }
 HINTS = {
-    "vae": "waiting for the first latent snapshot…",
-    "gan": "waiting for the generator…",
+    ENCODED: "waiting for the first latent snapshot…",
+    NOISE_PLANE: "waiting for the generator…",
 }
 
 
@@ -129,7 +132,7 @@ class LatentScatter(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, max_drawn: int = 10_000) -> None:
         super().__init__(parent)
         self.max_drawn = max_drawn
-        self._mode = "vae"
+        self._mode = ENCODED
         self._plane: PlaneMap | None = None
         self._z: np.ndarray | None = None  # all N points, full dimension
         self._labels: np.ndarray | None = None
@@ -207,7 +210,7 @@ class LatentScatter(QtWidgets.QWidget):
 
         self._update_circles()
         self._view.setRange(xRange=(-3.3, 3.3), yRange=(-3.3, 3.3), padding=0.02)
-        self.set_mode("vae")
+        self.set_mode(ENCODED)
 
     # -- public API ---------------------------------------------------------------------------
     @property
@@ -256,12 +259,12 @@ class LatentScatter(QtWidgets.QWidget):
         return self._widget
 
     def set_mode(self, mode: str) -> None:
-        """"vae": encoded held-out means; "gan": a noise plane with no points."""
+        """ENCODED: encoded held-out means; NOISE_PLANE: a noise plane with no points."""
         if mode not in TITLES:
-            raise ValueError(f"unknown mode {mode!r}: use 'vae' or 'gan'")
+            raise ValueError(f"unknown mode {mode!r}: use {ENCODED!r} or {NOISE_PLANE!r}")
         self._mode = mode
         self._plot.setTitle(TITLES[mode], color=style.FOREGROUND, size=style.TITLE_SIZE)
-        self._legend.setVisible(mode == "vae" and bool(self._class_names))
+        self._legend.setVisible(mode == ENCODED and bool(self._class_names))
         self._update_hint()
 
     def set_points(
@@ -443,7 +446,7 @@ class LatentScatter(QtWidgets.QWidget):
             return
         self._class_names = names
         self._legend.set_entries(names, style.label_colors(len(names)))
-        self._legend.setVisible(self._mode == "vae" and bool(names))
+        self._legend.setVisible(self._mode == ENCODED and bool(names))
 
     def _update_axes(self) -> None:
         # Only on a change: setting a label re-lays out the axis and redraws it (each snapshot, 1 Hz).
@@ -465,7 +468,7 @@ class LatentScatter(QtWidgets.QWidget):
             label.setPos(*(center + sigma * diagonal))
 
     def _update_hint(self) -> None:
-        empty = self._plane is None or (self._mode == "vae" and self._xy is None)
+        empty = self._plane is None or (self._mode == ENCODED and self._xy is None)
         text = HINTS[self._mode] if empty else ""
         if text != self._hint_text:  # setText lays the text out again
             self._hint_text = text

@@ -1,137 +1,45 @@
 """Live training curves: the VAE's negative ELBO split into its terms, or the GAN's two losses and D's outputs.
 
-Points go into a bounded `History` (it halves its resolution when full, so a week-long run keeps flat
-memory); the curves are created once per model kind and updated with setData, clipped to the view and
-downsampled, and redraws are coalesced to at most ~30 per second however often points arrive.
+What is drawn comes from the model kind's curve layouts (core/kinds.py): titles, axes, which metrics go on
+which axis, the held-out figures and the readout. Points go into a bounded `History` (it halves its
+resolution when full, so a week-long run keeps flat memory); the curves are created once per metric and
+updated with setData, clipped to the view and downsampled, and redraws are coalesced to at most ~30 per
+second however often points arrive.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.history import HELDOUT_PREFIX, History
+from latentlab.core.kinds import DEFAULT_KIND, KINDS, CurveLayout, Metric, ModelKind, kind_of
 from latentlab.gui.widgets import style
+from latentlab.gui.widgets.curves import HeldOutSeries, Series
 
-# (metric name in the core's reports, what the user reads)
-VAE_SERIES = (("neg_elbo", "negative ELBO"), ("recon", "reconstruction"), ("kl", "KL"))
-GAN_LOSSES = (("d_loss", "D loss"), ("g_loss", "G loss"))
-GAN_OUTPUTS = (("d_real", "D(x)"), ("d_fake", "D(G(z))"))
-# Hinge and WGAN-GP train D as a critic: its raw scores are shown on their own axis, not as probabilities.
-GAN_CRITIC = (("critic_real", "critic(x)"), ("critic_fake", "critic(G(z))"))
-HELDOUT = {
-    "vae": (("neg_elbo", "held-out negative ELBO"),),
-    "gan": (("d_real", "held-out D(x)"), ("d_fake", "held-out D(G(z))")),
-    "critic": (("critic_real", "held-out critic(x)"), ("critic_fake", "held-out critic(G(z))")),
-}
 MIN_REDRAW_INTERVAL_S = 1.0 / 30.0
 AXIS_WIDTH = 58
-
-
-def ema(values: np.ndarray, weight: float) -> np.ndarray:
-    """Debiased exponential moving average (as TensorBoard draws it), vectorised in blocks."""
-    values = np.asarray(values, dtype=np.float64)
-    n = len(values)
-    if weight <= 0.0 or n == 0:
-        return values.copy()
-    out = np.empty(n)
-    # Within a block, weight**-k must stay far from overflow: weight**-block <= 1e100.
-    block = max(1, int(230.0 / -np.log(weight)))
-    carry = 0.0
-    for start in range(0, n, block):
-        x = values[start : start + block]
-        k = np.arange(len(x), dtype=np.float64)
-        decay = weight**k
-        acc = (1.0 - weight) * decay * np.cumsum(x / decay) + carry * weight * decay
-        out[start : start + block] = acc
-        carry = acc[-1]
-    return out / (1.0 - weight ** np.arange(1, n + 1, dtype=np.float64))
-
-
-class _Series:
-    """One metric on screen: a faint raw curve under a solid smoothed one (the legend shows the solid one)."""
-
-    def __init__(self, key: str, name: str, antialias: bool = True) -> None:
-        color = QtGui.QColor(style.SERIES_COLORS.get(key, style.FOREGROUND))
-        faint = QtGui.QColor(color)
-        faint.setAlpha(70)
-        self.key = key
-        self.name = name
-        self.smoothed = False
-        self.raw = pg.PlotDataItem(pen=pg.mkPen(faint, width=1), antialias=antialias)
-        # Width 1: Qt's raster engine strokes wider antialiased polylines ~7x slower (148 ms vs 19 ms per
-        # repaint at 4,000 points on 2 cores), GUI time the training worker then waits for on the GIL.
-        self.line = pg.PlotDataItem(pen=pg.mkPen(color, width=1), antialias=antialias)
-        for item in (self.raw, self.line):
-            item.setClipToView(True)
-            item.setDownsampling(auto=True, method="peak")
-        self.raw.setZValue(-1)
-        # A click on the legend sample hides the line; its faint raw twin follows.
-        self.line.visibleChanged.connect(self._sync_raw)
-
-    def _sync_raw(self) -> None:
-        self.raw.setVisible(self.smoothed and self.line.isVisible())
-
-    @property
-    def items(self) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        return self.raw, self.line
-
-    def set(self, steps: np.ndarray, values: np.ndarray, smoothing: float) -> None:
-        self.smoothed = smoothing > 0.0 and len(values) > 1
-        if self.smoothed:
-            self.raw.setData(steps, values)
-            self.line.setData(steps, ema(values, smoothing))
-        else:
-            self.raw.setData([], [])
-            self.line.setData(steps, values)
-        self._sync_raw()
-
-    def __len__(self) -> int:
-        _, y = self.line.getOriginalDataset()
-        return 0 if y is None else len(y)
-
-
-class _HeldOut:
-    """Held-out evaluations: few points, drawn as symbols joined by a dashed line, never smoothed."""
-
-    def __init__(self, key: str, name: str) -> None:
-        color = QtGui.QColor(style.SERIES_COLORS.get(HELDOUT_PREFIX + key, "#ef5350"))
-        self.key = key
-        self.name = name
-        self.line = pg.PlotDataItem(
-            pen=pg.mkPen(color, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
-            symbol="o",
-            symbolSize=7,
-            symbolPen=pg.mkPen(style.BACKGROUND, width=1),
-            symbolBrush=pg.mkBrush(color),
-            antialias=True,
-        )
-
-    def set(self, steps: np.ndarray, values: np.ndarray) -> None:
-        self.line.setData(steps, values)
-
-    def __len__(self) -> int:
-        _, y = self.line.getOriginalDataset()
-        return 0 if y is None else len(y)
-
-
 TRANSIENT_FRACTION = 0.03  # the share of a run's first steps that the loss axis may cut off
+# Held-out figures the plot keeps (the others a run reports, such as a VAE's held-out KL, are not drawn).
+HELDOUT_DRAWN = frozenset(m.name for kind in KINDS.values() for layout in kind.curves for m in layout.heldout)
 
 
 class LossPlot(QtWidgets.QWidget):
-    """Training curves with a smoothing control. `set_model` picks the VAE or the GAN series."""
+    """Training curves with a smoothing control. `set_model` picks the model kind whose curves are shown."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, capacity: int = 4096) -> None:
         super().__init__(parent)
         self._capacity = capacity
         self._history = History(capacity)
         self._heldout = History(512)
-        self._kind = ""
-        self._critic = False  # a GAN whose D is a critic (hinge, WGAN-GP): found from the metric names
+        self._kind: ModelKind | None = None
+        self._layout: CurveLayout | None = None  # one of the kind's curve layouts, picked by the run's metrics
+        self._series: dict[str, Series] = {}  # made on first use, by metric name
+        self._heldout_series: dict[str, HeldOutSeries] = {}
         self._placed: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self._latest: dict[str, float] = {}
         self._latest_step: float | None = None
@@ -151,17 +59,10 @@ class LossPlot(QtWidgets.QWidget):
         self._lower.setXLink(self._main)
         self._half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DotLine))
         self._lower.addItem(self._half, ignoreBounds=True)
-        self._set_lower_axis(False)
+        self._set_lower_axis(True)
         self._main.getViewBox().sigRangeChangedManually.connect(self._stop_fitting_y)
         # One legend, on the main plot, for every series (the GAN's lower plot is too short for its own).
         self._legend = style.add_legend(self._main)
-
-        # Items are made once per kind and moved in and out of the plots by set_model.
-        self._series = {
-            "vae": [_Series(k, n) for k, n in VAE_SERIES],
-            "gan": [_Series(k, n) for k, n in GAN_LOSSES + GAN_OUTPUTS + GAN_CRITIC],
-        }
-        self._heldout_series = {kind: [_HeldOut(k, n) for k, n in pairs] for kind, pairs in HELDOUT.items()}
 
         self._smoothing = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self._smoothing.setRange(0, 99)
@@ -201,12 +102,12 @@ class LossPlot(QtWidgets.QWidget):
         self._smoothing.valueChanged.connect(self._on_smoothing)
         self._log_y.toggled.connect(self._on_log_y)
         self._on_smoothing(self._smoothing.value())
-        self.set_model("vae")
+        self.set_model(DEFAULT_KIND)
 
     # -- public API ---------------------------------------------------------------------------
     @property
     def kind(self) -> str:
-        return self._kind
+        return self._kind.name if self._kind is not None else ""
 
     @property
     def smoothing(self) -> float:
@@ -217,36 +118,32 @@ class LossPlot(QtWidgets.QWidget):
         self._smoothing.setValue(int(round(min(max(weight, 0.0), 0.99) * 100)))
 
     def set_model(self, kind: str) -> None:
-        """Show the series of a "vae" or a "gan". The stored points stay: call clear() for a new run."""
-        if kind not in ("vae", "gan"):
-            raise ValueError(f"unknown model kind {kind!r}: use 'vae' or 'gan'")
-        if kind == self._kind:
+        """Show the curves of a model kind (a LatentlabError for an unknown one). The stored points stay:
+        call clear() for a new run."""
+        model_kind = kind_of(kind)
+        if model_kind is self._kind:
             return
-        self._place(kind)
+        self._kind = model_kind
+        self._place(model_kind.curves[0])
+        self._follow_outputs(self._history.names())
 
-    def _place(self, kind: str) -> None:
+    def _place(self, layout: CurveLayout) -> None:
         for plot, item in self._placed:
             plot.removeItem(item)
-        self._placed = []
-        self._kind = kind
-        if kind == "vae":
-            self._main.setTitle("negative ELBO = reconstruction + KL", color=style.FOREGROUND, size=style.TITLE_SIZE)
-            style.axis_label(self._main, "left", "nats per image")
-            style.axis_label(self._main, "bottom", "step")
-            self._lower_view.hide()
-            main_series, lower_series = self._series["vae"], []
-        else:
-            critic = self._critic
-            title = "adversarial losses (critic and generator)" if critic else "adversarial losses (binary cross-entropy)"
-            self._main.setTitle(title, color=style.FOREGROUND, size=style.TITLE_SIZE)
-            style.axis_label(self._main, "left", "loss" if critic else "loss (nats)")
+        self._layout = layout
+        self._main.setTitle(layout.title, color=style.FOREGROUND, size=style.TITLE_SIZE)
+        style.axis_label(self._main, "left", layout.main_axis)
+        if layout.lower:
             self._main.showLabel("bottom", False)
-            style.axis_label(self._lower, "left", "critic score" if critic else "D output")
+            style.axis_label(self._lower, "left", layout.lower_axis)
             style.axis_label(self._lower, "bottom", "step")
             self._lower_view.show()
-            self._set_lower_axis(critic)
-            main_series, lower_series = self._series["gan"][:2], self._series["gan"][4:] if critic else self._series["gan"][2:4]
-        held_plot = self._main if kind == "vae" else self._lower
+            self._set_lower_axis(layout.lower_is_probability)
+        else:
+            style.axis_label(self._main, "bottom", "step")
+            self._lower_view.hide()
+        main_series, lower_series = self._series_of(layout.main), self._series_of(layout.lower)
+        held_plot = self._lower if layout.lower else self._main
         placed = [(self._main, item) for series in main_series for item in series.items]
         placed += [(self._lower, item) for series in lower_series for item in series.items]
         placed += [(held_plot, held.line) for held in self._shown_heldout()]
@@ -254,7 +151,7 @@ class LossPlot(QtWidgets.QWidget):
             plot.addItem(item)
         self._placed = placed
         self._legend.clear()
-        self._legend.setColumnCount(1 if kind == "vae" else 2)
+        self._legend.setColumnCount(2 if layout.lower else 1)
         for series in main_series + lower_series:
             self._legend.addItem(series.line, series.name)
         self._on_log_y(self._log_y.isChecked())
@@ -281,9 +178,8 @@ class LossPlot(QtWidgets.QWidget):
 
     def add_heldout(self, step: float, metrics: Mapping[str, float]) -> None:
         """One held-out evaluation (VAE: neg_elbo; GAN: d_real, d_fake) drawn as symbols."""
-        known = {key for pairs in HELDOUT.values() for key, _ in pairs}
         self._follow_outputs(metrics)
-        values = {name: float(value) for name, value in metrics.items() if name in known}
+        values = {name: float(value) for name, value in metrics.items() if name in HELDOUT_DRAWN}
         if values:
             self._heldout.add(float(step), values)
             self._request_redraw()
@@ -353,30 +249,37 @@ class LossPlot(QtWidgets.QWidget):
                 return (np.empty(0), np.empty(0)) if x is None else (x, y)
         raise KeyError(key)
 
-    # -- which D outputs are shown ------------------------------------------------------------------
-    def _shown_series(self) -> list[_Series]:
-        if self._kind == "vae":
-            return self._series["vae"]
-        gan = self._series["gan"]
-        return gan[:2] + (gan[4:] if self._critic else gan[2:4])
+    # -- which curves are shown ----------------------------------------------------------------------
+    def _series_of(self, metrics: tuple[Metric, ...]) -> list[Series]:
+        for m in metrics:
+            if m.name not in self._series:
+                self._series[m.name] = Series(m.name, m.label)
+        return [self._series[m.name] for m in metrics]
 
-    def _shown_heldout(self) -> list[_HeldOut]:
-        return self._heldout_series["critic" if self._kind == "gan" and self._critic else self._kind]
+    def _shown_series(self) -> list[Series]:
+        return self._series_of(self._layout.metrics) if self._layout is not None else []
 
-    def _follow_outputs(self, names) -> None:
-        """Critic scores (hinge, WGAN-GP) or D's probabilities (non-saturating): show what the run reports."""
-        critic = any(name.startswith("critic_") or name.startswith(HELDOUT_PREFIX + "critic_") for name in names)
-        probabilities = any(name in ("d_real", "d_fake") or name in (HELDOUT_PREFIX + "d_real",) for name in names)
-        if critic == self._critic or not (critic or probabilities):
-            return
-        self._critic = critic
-        if self._kind == "gan":
-            self._place("gan")
+    def _shown_heldout(self) -> list[HeldOutSeries]:
+        if self._layout is None:
+            return []
+        for m in self._layout.heldout:
+            if m.name not in self._heldout_series:
+                self._heldout_series[m.name] = HeldOutSeries(m.name, f"held-out {m.label}")
+        return [self._heldout_series[m.name] for m in self._layout.heldout]
 
-    def _set_lower_axis(self, critic: bool) -> None:
+    def _follow_outputs(self, names: Iterable[str]) -> None:
+        """Show the layout whose lower-axis figures the run reports: a GAN's D as a classifier (non-saturating)
+        or as a critic with raw scores (hinge, WGAN-GP)."""
+        reported = {name.removeprefix(HELDOUT_PREFIX) for name in names}
+        for layout in self._kind.curves:
+            if layout is not self._layout and layout.lower and any(m.name in reported for m in layout.lower):
+                self._place(layout)
+                return
+
+    def _set_lower_axis(self, probability: bool) -> None:
         """0-1 with a line at 1/2 for probabilities; free for critic scores, which have no fixed scale."""
-        self._half.setVisible(not critic)
-        if critic:
+        self._half.setVisible(probability)
+        if not probability:
             self._lower.setLimits(yMin=None, yMax=None)
             self._lower.getAxis("left").setTicks(None)
             self._lower.enableAutoRange(axis="y", enable=True)
@@ -397,7 +300,7 @@ class LossPlot(QtWidgets.QWidget):
     def redraw(self) -> None:
         """Push the stored points to the curves now."""
         self._redraw_timer.stop()
-        if not self._kind:
+        if self._layout is None:
             return
         self._last_draw = time.monotonic()
         weight = self.smoothing
@@ -418,7 +321,7 @@ class LossPlot(QtWidgets.QWidget):
             plot.getViewBox().prepareForPaint()
 
     def _fit_y_keys(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in (VAE_SERIES if self._kind == "vae" else GAN_LOSSES))
+        return tuple(m.name for m in self._layout.main) if self._layout is not None else ()
 
     def _fit_main_y(self) -> None:
         """Fit the loss axis to the run after its first few percent: the untrained model's loss (~540 nats
@@ -469,9 +372,12 @@ class LossPlot(QtWidgets.QWidget):
             self._readout.setText("")
             return
         parts = [f"step {self._latest_step:,.0f}"]
-        if self._kind == "vae" and {"neg_elbo", "recon", "kl"} <= latest.keys():
-            parts.append(f"−ELBO {latest['neg_elbo']:.1f} = {latest['recon']:.1f} + {latest['kl']:.1f} nats")
-        elif self._kind == "gan":
-            names = dict(GAN_LOSSES + (GAN_CRITIC if self._critic else GAN_OUTPUTS))
-            parts += [f"{names[k]} {latest[k]:.2f}" for k in names if k in latest]
+        layout = self._layout
+        if layout is not None and layout.readout:
+            try:
+                parts.append(layout.readout.format(**latest))
+            except KeyError:
+                pass  # not every figure has arrived yet
+        elif layout is not None:
+            parts += [f"{m.label} {latest[m.name]:.2f}" for m in layout.metrics if m.name in latest]
         self._readout.setText("   ".join(parts).replace("-", "−"))

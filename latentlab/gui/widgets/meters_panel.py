@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.metrics import CONFIDENCE, INACTIVE_KL_NATS
 from latentlab.gui.widgets import style
-from latentlab.core.kinds import kind_of
+from latentlab.core.kinds import DEFAULT_KIND, kind_of
 
 TIPS = {
     "fd": "Frechet distance between the judge's features of generated and held-out images. The judge is "
@@ -57,7 +57,7 @@ class MetersPanel(QtWidgets.QWidget):
         layout.addLayout(heading)
         layout.addLayout(form)
         layout.addWidget(self.caption)
-        self.set_model("vae")
+        self.set_model(DEFAULT_KIND)
 
     def set_model(self, kind: str) -> None:
         self._show_posterior_rows(kind_of(kind).has_encoder)
