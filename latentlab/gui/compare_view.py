@@ -18,7 +18,7 @@ from latentlab.core.judge import Cancelled
 from latentlab.core.quality import prepare_reference
 from latentlab.core.metrics import DEFAULT_SAMPLES
 from latentlab.gui.background import BackgroundJob, BackgroundJobs
-from latentlab.gui.file_dialogs import checkpoint_to_open, png_to_save
+from latentlab.gui.file_dialogs import checkpoint_to_open, png_to_save, warn
 
 SIDES = ("left", "right")
 
@@ -178,7 +178,4 @@ class CompareDialog(QtWidgets.QDialog):
         self.errors.append(text)
         self.status.setText(text)
         if self.show_dialogs and getattr(self.parent(), "show_dialogs", True):
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "latentlab", text,
-                                        QtWidgets.QMessageBox.StandardButton.Ok, self)
-            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            warn(self, text)

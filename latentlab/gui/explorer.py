@@ -19,7 +19,9 @@ from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.noise_bank import NoiseBank
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, SampleGrid
+from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
 from latentlab.gui.widgets.sample_grid import GRID_MAX
+from latentlab.gui.window_layout import GridBar
 
 if TYPE_CHECKING:
     from latentlab.core.messages import LatentSnapshot
@@ -31,10 +33,12 @@ class Explorer(QtCore.QObject):
     status = QtCore.Signal(str)  # a one-line note for the status bar
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, canvas: DecoderCanvas, grid: SampleGrid,
-                 host: ToolHost, chosen_latent_dim: Callable[[], int], parent: QtCore.QObject | None = None) -> None:
+                 grid_bar: GridBar, host: ToolHost, chosen_latent_dim: Callable[[], int],
+                 parent: QtCore.QObject | None = None) -> None:
         """`chosen_latent_dim`: the dimension in the controls, for noise drawn before any model exists."""
         super().__init__(parent)
         self.decoder, self.scatter, self.canvas, self.grid, self.host = decoder, scatter, canvas, grid, host
+        self.grid_bar = grid_bar
         self._chosen_latent_dim = chosen_latent_dim
         self.noise = NoiseBank(GRID_MAX * GRID_MAX)
         self.picked: np.ndarray | None = None
@@ -45,12 +49,24 @@ class Explorer(QtCore.QObject):
         grid.grid_size_changed.connect(lambda _n: self.refresh_grid())
         host.go_to_requested.connect(self.go_to)
         host.centre_requested.connect(self.centre_on)
+        grid_bar.resample_button.clicked.connect(self.resample)
 
     @property
     def _has_encoder(self) -> bool:
         return self.host.model_kind.has_encoder
 
     # -- asked by the window and the tools ---------------------------------------------------------------
+    def show_kind(self) -> None:
+        """Lay the views out for the host's model kind: encoded data and a grid over the latent plane, or a
+        noise plane and samples of fixed noise."""
+        gan = not self._has_encoder
+        self.scatter.set_mode(NOISE_PLANE if gan else ENCODED)
+        self.grid_bar.resample_button.setVisible(gan)
+        self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")
+        self.grid_bar.caption.setText(
+            "click a sample to centre the noise plane on its z" if gan else "images decoded at N(0, 1) quantiles of the plane"
+        )
+
     def go_to(self, z: np.ndarray) -> None:
         """Show latent point z: the canvas decodes it and the plane marks it."""
         z = np.asarray(z, dtype=np.float64).reshape(-1)

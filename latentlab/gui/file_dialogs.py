@@ -1,8 +1,8 @@
-"""The file choosers every part of the window uses: a checkpoint to open or save, a PNG to write."""
+"""The dialogs every part of the window uses: a checkpoint to open or save, a PNG to write, a warning."""
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 CHECKPOINTS = "latentlab checkpoints (*.safetensors)"
 
@@ -20,3 +20,14 @@ def checkpoint_to_save(parent: QtWidgets.QWidget, suggestion: str) -> str | None
 def png_to_save(parent: QtWidgets.QWidget, title: str, suggestion: str) -> str | None:
     path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggestion, "PNG images (*.png)")
     return path or None
+
+
+def warn(parent: QtWidgets.QWidget, text: str, details: str = "") -> QtWidgets.QMessageBox:
+    """A warning that does not block the window (training and drawing go on while it is open)."""
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "latentlab", text,
+                                QtWidgets.QMessageBox.StandardButton.Ok, parent)
+    if details:
+        box.setDetailedText(details)
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.describe import describe_metrics
 from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of  # light: no torch before the first paint
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
@@ -23,9 +22,10 @@ from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.controls import ControlsPanel, data_label
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.explorer import Explorer
-from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save
+from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save, warn
 from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
 from latentlab.gui.meters import MetersService
+from latentlab.gui import run_status
 from latentlab.gui.plot_feed import PlotFeed
 from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
@@ -33,7 +33,6 @@ from latentlab.gui.status_bar import RunStatusBar
 from latentlab.gui.tools import ToolHost, ToolsDock
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
-from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel
 from latentlab.gui.window_menus import build_menus, build_tools
@@ -102,7 +101,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.grid = SampleGrid()
         self.alarm_banner = AlarmBanner()
         below_grid = grid_bar()
-        self.grid_caption, self.resample_button = below_grid.caption, below_grid.resample_button
+        self.resample_button = below_grid.resample_button
         self.setCentralWidget(central_widget(
             controls_column(self.controls, self.meters_panel), self.alarm_banner, panel(self.loss_plot),
             [panel(self.scatter), panel(self.canvas), panel(self.grid, below_grid.layout)],
@@ -110,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_bar = RunStatusBar(self.statusBar())
 
         self.tools_host = ToolHost(self.decoder, self.scatter, self.jobs, self)
-        self.explorer = Explorer(self.decoder, self.scatter, self.canvas, self.grid, self.tools_host,
+        self.explorer = Explorer(self.decoder, self.scatter, self.canvas, self.grid, below_grid, self.tools_host,
                                  self.controls.latent_dim.value, self)
         self.autosave = None if autosave_dir is None else RunAutosave(
             AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
@@ -120,8 +119,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
         self.tools.hide()
 
-        self._tools_menu = build_menus(self)
-        build_tools(self)
+        build_tools(self, build_menus(self))
         self._connect()
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
@@ -130,13 +128,6 @@ class MainWindow(QtWidgets.QMainWindow):
                         f"{model.upper()} on the {data_label(self.controls.data_spec())}")
         self._first_paint = FirstPaint(self)
         self.after_first_paint(import_deferred_modules)
-
-    def add_tool(self, title: str, widget: QtWidgets.QWidget) -> None:
-        """A tab in the latent-tools dock and an entry in the Tools menu that opens it."""
-        self.tools.add_tool(title, widget)
-        act = QtGui.QAction(title, self)
-        act.triggered.connect(lambda _checked=False, t=title: self.tools.show_tool(t))
-        self._tools_menu.addAction(act)
 
     def _connect(self) -> None:
         s = self.session
@@ -165,7 +156,6 @@ class MainWindow(QtWidgets.QMainWindow):
         c.open_requested.connect(self.open_checkpoint_dialog)
         c.export_requested.connect(self.export_grid_dialog)
 
-        self.resample_button.clicked.connect(self.explorer.resample)
         self.explorer.status.connect(self.set_status)
         self.tools_host.status_requested.connect(self.set_status)
         self.tools_host.error_requested.connect(self.show_error)
@@ -311,11 +301,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if not self.show_dialogs:
             return
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "latentlab", text, QtWidgets.QMessageBox.StandardButton.Ok, self)
-        if details:
-            box.setDetailedText(details)
-        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        warn(self, text, details)
 
     # -- dialogs ------------------------------------------------------------------------------------
     def open_compare(self) -> CompareDialog:
@@ -350,10 +336,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_started(self, info: RunInfo) -> None:
         self._info = info
         self.tools_host.set_run_info(info)
-        self.controls.set_run_info(
-            f"{data_label(info.data_name)}: {info.n_train:,} train · {info.n_test:,} held out · "
-            f"{len(info.class_names)} classes"
-        )
+        self.controls.set_run_info(run_status.data_summary(info))
         if info.history is not None:
             self.loss_plot.set_history(info.history)
         self._run_data = self.session.run_data
@@ -362,14 +345,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_bar.show_device(info.device)
         self._step = info.step
         self.status_bar.show_step(info.step)
-        for warning in info.warnings:
-            self.set_status(f"warning: {warning}")
-        if not info.warnings:
-            verb = "continuing" if info.step else "training"
-            self.set_status(
-                f"{verb} a {info.model_config.kind.upper()} ({info.model_config.arch}, {info.model_config.latent_dim}-D) "
-                f"on {data_label(info.data_name)}, batches of {info.batch_size}"
-            )
+        for line in run_status.started(info):
+            self.set_status(line)
 
     def _on_progress(self, batch: StepBatch) -> None:
         self.plot_feed.add(batch)
@@ -397,15 +374,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_heldout(self, report: HeldOutReport) -> None:
         self.loss_plot.add_heldout(report.step, report.metrics)
-        self.set_status(f"held-out {describe_metrics(self._kind, report.metrics)} at step {report.step:,} "
-                        f"(epoch {report.epoch:.1f})")
+        self.set_status(run_status.heldout(self._kind, report))
 
     def _on_diverged(self, message: str) -> None:
-        self.show_error(
-            f"Training stopped: {message}.\n\n"
-            "What to try: lower the learning rate and press Train to continue from the weights before the "
-            "divergence, or press Reset to start over."
-        )
+        self.show_error(f"Training stopped: {message}.\n\n{run_status.DIVERGED_ADVICE}")
 
     def _on_failed(self, message: str, trace: str) -> None:
         self.show_error(message, trace)
@@ -418,12 +390,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_status(f"saved checkpoint {path}")
 
     def _on_ended(self, end: RunEnd) -> None:
-        if end.reason == "stopped":
-            self.set_status(f"stopped at step {end.step:,}: explore the model, save it, or press Train to continue")
-        elif end.reason == "finished":
-            self.set_status(f"finished after {end.step:,} steps")
-        elif end.reason == "diverged":
-            self.set_status(f"diverged after step {end.step:,}: lower the learning rate and press Train to continue")
+        if (line := run_status.ended(end)) is not None:
+            self.set_status(line)
         self.status_bar.show_rate("")
 
     def _on_state(self, state: str) -> None:
@@ -434,10 +402,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_data_changed(self, spec: str) -> None:
         self._update_title()
-        if self.session.state in (RUNNING, LOADING):
-            self.set_status(f"{data_label(spec)} selected: press Stop, then Train to train on it")
-        else:
-            self.set_status(f"{data_label(spec)} selected: press Train to start")
+        self.set_status(run_status.data_chosen(spec, training=self.session.state in (RUNNING, LOADING)))
 
     # -- views ----------------------------------------------------------------------------------------
     def _clear_views(self) -> None:
@@ -457,14 +422,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_kind_views(self, kind: str) -> None:
         self.tools_host.set_kind(kind)
         self.loss_plot.set_model(kind)
-        gan = not kind_of(kind).has_encoder  # samples of noise, not a grid over encoded data
-        self.scatter.set_mode(NOISE_PLANE if gan else ENCODED)
-        self.resample_button.setVisible(gan)
         self.meters_panel.set_model(kind)
-        self.grid.set_title("G(z) on fixed noise" if gan else "decoded latent grid")
-        self.grid_caption.setText(
-            "click a sample to centre the noise plane on its z" if gan else "images decoded at N(0, 1) quantiles of the plane"
-        )
+        self.explorer.show_kind()
 
     def _update_title(self) -> None:
         data = self._data.name if self._data is not None else data_label(self.controls.data_spec())

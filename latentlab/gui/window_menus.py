@@ -65,9 +65,13 @@ def build_menus(window: MainWindow) -> QtWidgets.QMenu:
     return tools_menu
 
 
-def build_tools(window: MainWindow) -> None:
+def build_tools(window: MainWindow, tools_menu: QtWidgets.QMenu) -> None:
+    """Each tool: a tab in the latent-tools dock and an entry in the Tools menu that opens it."""
     for title, tool in TOOLS:
-        window.add_tool(title, tool(window.tools_host))
+        window.tools.add_tool(title, tool(window.tools_host))
+        act = QtGui.QAction(title, window)
+        act.triggered.connect(lambda _checked=False, t=title: window.tools.show_tool(t))
+        tools_menu.addAction(act)
 
 
 def _about(window: QtWidgets.QWidget) -> None:

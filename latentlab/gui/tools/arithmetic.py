@@ -13,7 +13,8 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.latent import apply_direction, attribute_vector, class_attribute_vector
 from latentlab.gui.tools.bookmarks import EXTRA_KEY as BOOKMARKS_KEY
-from latentlab.gui.tools.bookmarks import parse_bookmarks, parse_named_vectors
+from latentlab.gui.tools.arithmetic_sources import GROUP_COLORS, SourcePages, parse_directions
+from latentlab.gui.tools.bookmarks import parse_bookmarks
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.nearby import held_out_near
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
@@ -28,29 +29,9 @@ SOURCE_TITLES = {
     "bookmarks": "two bookmarks",
     "saved": "a saved direction",
 }
-GROUP_COLORS = {"A": "#ffb04a", "B": "#4ad8ff"}
 BRUSH_PIXELS = 12.0
 STRENGTH_STEPS = 100  # slider units per 1.0 of strength
 STRENGTH_RANGE = 3.0
-
-
-def parse_directions(raw: object, dim: int | None) -> list[dict]:
-    """Saved directions read back from a checkpoint; malformed ones and those of another latent size are skipped."""
-    return [
-        {"name": entry["name"], "vector": vector, "about": entry["about"] if isinstance(entry.get("about"), str) else ""}
-        for entry, vector in parse_named_vectors(raw, "vector", dim)
-    ]
-
-
-def minus_row(a: QtWidgets.QWidget, b: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    """"A minus B": the two ends of an attribute direction, side by side."""
-    row_widget = QtWidgets.QWidget()
-    row = QtWidgets.QHBoxLayout(row_widget)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(a, 1)
-    row.addWidget(QtWidgets.QLabel("minus"))
-    row.addWidget(b, 1)
-    return row_widget
 
 
 class ArithmeticTool(QtWidgets.QWidget):
@@ -68,42 +49,11 @@ class ArithmeticTool(QtWidgets.QWidget):
         self.source_box = QtWidgets.QComboBox()
         for source in SOURCES:
             self.source_box.addItem(SOURCE_TITLES[source], source)
-        self.pages = QtWidgets.QStackedWidget()
-        # classes
-        self.class_a = QtWidgets.QComboBox()
-        self.class_b = QtWidgets.QComboBox()
-        classes = minus_row(self.class_a, self.class_b)
-        # selection
-        self.brush_buttons = {name: QtWidgets.QPushButton(f"Brush {name}") for name in ("A", "B")}
-        for name, button in self.brush_buttons.items():
-            button.setCheckable(True)
-            button.setToolTip(f"while on, clicking or dragging in the latent plane adds the held-out points under the mouse to group {name}")
-            button.setStyleSheet(f"QPushButton:checked {{ border: 2px solid {GROUP_COLORS[name]}; }}")
-        self.clear_groups_button = QtWidgets.QPushButton("Clear")
-        self.group_summary = QtWidgets.QLabel("")
-        selection = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(selection)
-        column.setContentsMargins(0, 0, 0, 0)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.brush_buttons["A"])
-        row.addWidget(self.brush_buttons["B"])
-        row.addWidget(self.clear_groups_button)
-        column.addLayout(row)
-        column.addWidget(self.group_summary)
-        # bookmarks
-        self.mark_a = QtWidgets.QComboBox()
-        self.mark_b = QtWidgets.QComboBox()
-        marks = minus_row(self.mark_a, self.mark_b)
-        # saved
-        self.saved_box = QtWidgets.QComboBox()
-        self.delete_button = QtWidgets.QPushButton("Delete")
-        saved = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(saved)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.saved_box, 1)
-        row.addWidget(self.delete_button)
-        for page in (classes, selection, marks, saved):
-            self.pages.addWidget(page)
+        self.pages = SourcePages()
+        p = self.pages
+        self.class_a, self.class_b, self.mark_a, self.mark_b = p.class_a, p.class_b, p.mark_a, p.mark_b
+        self.brush_buttons, self.clear_groups_button, self.group_summary = p.brush_buttons, p.clear_groups_button, p.group_summary
+        self.saved_box, self.delete_button = p.saved_box, p.delete_button
 
         self.direction_label = QtWidgets.QLabel("")
         self.direction_label.setWordWrap(True)

@@ -7,7 +7,6 @@ with every other component at the projection's mean. For a GAN the plane is a no
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +15,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.core.latent import PlaneMap, pca_plane
 from latentlab.gui.widgets import style
+from latentlab.gui.widgets.class_legend import ClassLegend
 from latentlab.gui.widgets.labelled_points import LabelledPoints
+from latentlab.gui.widgets.picking_view import PickingViewBox
 
 DRAG_INTERVAL_MS = 16  # coalesce drag picks to about one per frame
 HOVER_PIXELS = 6.0
@@ -32,95 +33,6 @@ HINTS = {
     ENCODED: "waiting for the first latent snapshot…",
     NOISE_PLANE: "waiting for the generator…",
 }
-
-
-class _LegendPanel(QtWidgets.QScrollArea):
-    """Class colours beside the plot (not over it, so it never hides points); scrolls for many classes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._names: list[str] = []
-        self._body = QtWidgets.QWidget()
-        self._body.setObjectName("legendBody")
-        self._rows = QtWidgets.QVBoxLayout(self._body)
-        self._rows.setContentsMargins(8, 10, 10, 10)
-        self._rows.setSpacing(1)
-        self.setWidget(self._body)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.setStyleSheet(
-            f"QScrollArea {{ background: {style.BACKGROUND}; border: none; }}"
-            f"#legendBody {{ background: {style.BACKGROUND}; }}"
-            f"QLabel {{ color: {style.FOREGROUND}; background: transparent; }}"
-        )
-
-    def set_entries(self, names: Sequence[str], colors: Sequence[QtGui.QColor]) -> None:
-        while self._rows.count():
-            item = self._rows.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self._names = [str(name) for name in names]
-        if self._names:
-            header = QtWidgets.QLabel("class")
-            header.setStyleSheet(f"color: {style.MUTED};")
-            self._rows.addWidget(header)
-        for name, color in zip(self._names, colors):
-            label = QtWidgets.QLabel(
-                f'<span style="color:{color.name()}; font-size:14pt;">●</span>&nbsp;{html.escape(name)}'
-            )
-            label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-            self._rows.addWidget(label)
-        self._rows.addStretch(1)
-        width = self._body.sizeHint().width()
-        if len(self._names) > 24:
-            width += self.verticalScrollBar().sizeHint().width()
-        self.setFixedWidth(min(max(width, 80), 220))
-
-    def names(self) -> list[str]:
-        return list(self._names)
-
-
-class _PickingViewBox(pg.ViewBox):
-    """A ViewBox whose left button picks instead of panning. Wheel zoom and the right-click menu stay.
-
-    The left press is taken at the Qt level (so the pick happens on press, not on release); the view box
-    then grabs the mouse and receives the drag's moves and the release directly.
-    """
-
-    def __init__(self, owner: "LatentScatter") -> None:
-        super().__init__()
-        self._owner = owner
-        self._dragging = False
-
-    def mousePressEvent(self, ev: QtWidgets.QGraphicsSceneMouseEvent) -> None:
-        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
-            ev.ignore()  # right and middle buttons: pyqtgraph's own click and drag handling (menu, zoom)
-            return
-        ev.accept()
-        self._dragging = True
-        self._owner._pick_scene(ev.scenePos(), immediate=True)
-
-    def mouseMoveEvent(self, ev: QtWidgets.QGraphicsSceneMouseEvent) -> None:
-        if self._dragging:
-            ev.accept()
-            self._owner._pick_scene(ev.scenePos(), immediate=False)
-        else:
-            super().mouseMoveEvent(ev)
-
-    def mouseReleaseEvent(self, ev: QtWidgets.QGraphicsSceneMouseEvent) -> None:
-        if self._dragging and ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._dragging = False
-            self._owner._finish_drag(ev.scenePos())
-        else:
-            super().mouseReleaseEvent(ev)
-
-    def mouseDragEvent(self, ev, axis=None) -> None:
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.ignore()  # never pan with the left button
-            return
-        super().mouseDragEvent(ev, axis)
 
 
 class LatentScatter(QtWidgets.QWidget):
@@ -147,7 +59,7 @@ class LatentScatter(QtWidgets.QWidget):
         self._circle_center: np.ndarray | None = None
         self._hint_text: str | None = None
 
-        self._view = _PickingViewBox(self)
+        self._view = PickingViewBox(self._pick_scene, self._finish_drag)
         self._widget = pg.PlotWidget(viewBox=self._view)
         self._plot = self._widget.getPlotItem()
         style.style_plot(self._plot)
@@ -195,7 +107,7 @@ class LatentScatter(QtWidgets.QWidget):
         self._hint = pg.TextItem("", color=style.MUTED, anchor=(0.5, 0.5))
         self._plot.addItem(self._hint, ignoreBounds=True)
 
-        self._legend = _LegendPanel()
+        self._legend = ClassLegend()
         self._legend.hide()
 
         self._drag_timer = QtCore.QTimer(self, singleShot=True, interval=DRAG_INTERVAL_MS)
