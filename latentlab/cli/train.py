@@ -32,7 +32,8 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                         help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values()))
     parser.add_argument("--arch", choices=ARCHS,
                         help="default: " + ", ".join(f"{k.defaults['arch']} for the {k.title}" for k in KINDS.values()))
-    parser.add_argument("--batch-size", type=positive_int, metavar="B")
+    parser.add_argument("--batch-size", type=positive_int, metavar="B",
+                        help="default " + ", ".join(f"{k.defaults['batch_size']} ({k.title})" for k in KINDS.values()))
     parser.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default " + _default_rates())
     parser.add_argument("--beta", type=non_negative_float, metavar="B", help="KL weight (VAE; 1 = true ELBO, the default)")
     parser.add_argument("--gan-loss", choices=KINDS["gan"].losses,
