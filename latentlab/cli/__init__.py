@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latentlab",
         description="A desktop lab for generative image models. With no command, opens the window.",
+        # The window's options live on this parser too: abbreviations would let `sample --n 8` match its
+        # --no-color before the command's own --n.
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"latentlab {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")

@@ -76,9 +76,9 @@ def check_writable(path: Path, option: str = "--out") -> None:
 
 def resolve_spec(spec: str) -> str:
     """Named sets stay names; paths become absolute so a checkpoint finds its data from anywhere."""
-    from latentlab.core.data import NAMED_SETS
+    from latentlab.core.data import DATASET_NAMES
 
-    return spec if spec == "builtin" or spec in NAMED_SETS else str(Path(spec).expanduser().resolve())
+    return spec if spec in DATASET_NAMES else str(Path(spec).expanduser().resolve())
 
 
 def load_for_inference(path: str):
@@ -93,7 +93,19 @@ def load_checkpoint_data(checkpoint, spec: str | None, data_dir: str | None, pro
     (a --data flag) says where that data is now, None where it was trained. Returns (spec, data)."""
     from latentlab.core.data import load_data
 
+    from latentlab.core.data.shape import choose_shape
+    from latentlab.core.errors import DataError
+    from latentlab.core.run_driver import shape_text
+
     config = checkpoint.model_config
+    if spec and spec != checkpoint.data_spec:
+        natural = choose_shape(spec)  # grayscale data is not turned into colour (or back) for a model
+        if natural.channels != config.channels:
+            raise DataError(
+                f"{spec} holds {'RGB' if natural.channels == 3 else 'grayscale'} images, but the checkpoint's model "
+                f"takes {shape_text(config.channels, config.image_size)} images (trained on {checkpoint.data_spec}): "
+                "pass data of that kind, or leave --data out"
+            )
     spec = spec or checkpoint.data_spec
     data = load_data(
         spec,

@@ -52,6 +52,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if kind_of(config.kind).has_encoder:
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
+        if "bits_per_dim" in raw:  # colour: a likelihood of 8-bit values
+            result["bits_per_dim"] = raw["bits_per_dim"]
     else:
         result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
     meters = measure_checkpoint(checkpoint, model, data, args)

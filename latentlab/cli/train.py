@@ -9,6 +9,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from latentlab.cli.shape_options import add_shape_options
 from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
 from latentlab.core.config import ARCHS, model_defaults
 from latentlab.core.errors import LatentlabError
@@ -20,11 +21,13 @@ class Terminated(Exception):
 
 
 def add_train_command(commands: argparse._SubParsersAction) -> None:
-    data_help = "builtin (default) | mnist | fashion-mnist | kmnist | PATH to an IDX images file or an image folder"
+    data_help = ("builtin (default) | builtin-color | mnist | fashion-mnist | kmnist | cifar10 | PATH to an IDX images "
+                 "file or an image folder")
     parser = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
     parser.add_argument("--model", choices=tuple(KINDS), help=f"default: {DEFAULT_KIND}")
     parser.add_argument("--data", metavar="SPEC", help=data_help)
     parser.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
+    add_shape_options(parser)
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
     budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
@@ -97,9 +100,11 @@ def refuse_torchrun_unless_training(command: str | None) -> None:
         raise LatentlabError(f"torchrun runs `latentlab train` only; run `latentlab {command or 'gui'}` without torchrun")
 
 
-def configs_for_training(args: argparse.Namespace, resumed):
-    """Model and training configs from the flags, or from the checkpoint being resumed."""
+def configs_for_training(args: argparse.Namespace, resumed, spec: str = "builtin", note=None):
+    """Model and training configs from the flags, or from the checkpoint being resumed. The image shape
+    follows the data `spec` unless the flags say; `note(text)` is told when the data chose it."""
     from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
+    from latentlab.core.data.shape import choose_shape
 
     if resumed is not None:
         refuse_fixed_flags(args, resumed)
@@ -108,10 +113,15 @@ def configs_for_training(args: argparse.Namespace, resumed):
             changes["lr"] = args.lr
         return resumed.model_config, resumed.train_config.with_changes(device=args.device, amp=args.amp, **changes)
     kind = args.model or DEFAULT_KIND
-    defaults = model_defaults(kind, args.arch)
+    shape = choose_shape(spec, args.color, args.image_size)
+    if shape.note and note is not None:
+        note(shape.note)
+    defaults = model_defaults(kind, args.arch, shape.image_size)
     model_config = ModelConfig(
         kind=kind,
         arch=defaults["arch"],
+        channels=shape.channels,
+        image_size=shape.image_size,
         latent_dim=args.latent_dim or defaults["latent_dim"],
         hidden=defaults["hidden"],
         spectral_norm=bool(args.spectral_norm),
@@ -137,6 +147,8 @@ def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
     fixed = (
         ("--model", args.model, mc.kind),
         ("--arch", args.arch, mc.arch),
+        ("--image-size", args.image_size, mc.image_size),
+        ("--color", args.color, mc.channels == 3),
         ("--latent-dim", args.latent_dim, mc.latent_dim),
         ("--batch-size", args.batch_size, tc.batch_size),
         ("--beta", args.beta, tc.beta),
@@ -166,10 +178,10 @@ def train(args: argparse.Namespace, parallel) -> int:
     if parallel.is_main:  # the only process that writes it (other machines may not even have the folder)
         check_writable(out)
     resumed = load_checkpoint(args.resume) if args.resume else None
-    model_config, train_config = configs_for_training(args, resumed)
-    train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
     spec = resolve_spec(args.data if args.data is not None else resumed.data_spec if resumed else "builtin")
     progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
+    model_config, train_config = configs_for_training(args, resumed, spec, note=progress.line)
+    train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
     plan = RunPlan(model_config, train_config, spec, args.data_dir, resume=resumed, out=out, save_every=args.save_every)
     driver = RunDriver(plan, parallel=parallel, on_status=progress.line)
     printer = RunPrinter(progress, resuming=resumed is not None)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from latentlab.cli.common import check_writable, non_negative_float, positive_int
+from latentlab.cli.shape_options import add_shape_options
 from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import DEFAULT_KIND, KINDS
 
@@ -23,6 +24,7 @@ def add_window_options(parser: argparse.ArgumentParser, suppress: str | None) ->
     group.add_argument("--data-dir", dest="gui_data_dir", metavar="DIR", default=default(None))
     group.add_argument("--checkpoint", dest="gui_checkpoint", metavar="FILE", default=default(None), help="open this checkpoint")
     group.add_argument("--latent-dim", dest="gui_latent_dim", type=positive_int, metavar="D", default=default(None))
+    add_shape_options(group, "gui_", default(None))
     group.add_argument("--train", dest="gui_train", action="store_true", default=default(False), help="start training on launch")
     group.add_argument("--screenshot", dest="gui_screenshot", metavar="PNG", default=default(None),
                        help="save a picture of the window after --after seconds, then exit")
@@ -55,6 +57,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         data_dir=args.gui_data_dir,
         checkpoint=args.gui_checkpoint,
         latent_dim=args.gui_latent_dim,
+        color=args.gui_color,
+        image_size=args.gui_image_size,
         train=args.gui_train,
         screenshot=args.gui_screenshot,
         after=args.gui_after,

@@ -73,6 +73,8 @@ def describe(meters: QualityMeters, classes: int | None) -> list[tuple[str, str]
     lines.append(("class TV", num(meters.class_tv, ".3f")))
     if meters.neg_elbo_nats is not None:
         lines.append(("neg-ELBO", f"{meters.neg_elbo_nats:.1f} nats"))
+        if meters.bits_per_dim is not None:
+            lines.append(("  bits/dim", f"{meters.bits_per_dim:.3f}"))
         lines.append(("  recon + KL", f"{meters.recon_nats:.1f} + {meters.kl_nats:.1f}"))
         lines.append(("recon MSE", f"{meters.recon_mse:.4f} /pixel"))
         lines.append(("inactive dims", f"{meters.inactive_dims} of {len(meters.kl_per_dim_nats or ())}"))

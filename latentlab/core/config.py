@@ -13,6 +13,7 @@ MODEL_KINDS = tuple(KINDS)
 # for a stable 64x64 feature covariance, and about a second of work for the default models on a CPU.
 DEFAULT_SAMPLES = 2000
 ARCHS = ("mlp", "conv")
+MLP_MAX_SIZE = 32
 GAN_LOSSES = KINDS["gan"].losses
 
 
@@ -40,6 +41,11 @@ class ModelConfig:
             raise LatentlabError(f"images must have 1 or 3 channels, got {self.channels}")
         if self.image_size < 8:
             raise LatentlabError(f"image size must be at least 8 pixels, got {self.image_size}")
+        if self.arch == "mlp" and self.image_size > MLP_MAX_SIZE:
+            raise LatentlabError(
+                f"the MLP architecture is for images up to {MLP_MAX_SIZE} px (it has a weight per pixel), "
+                f"got {self.image_size}: use --arch conv"
+            )
         if self.hidden < 8:
             raise LatentlabError(f"hidden width must be at least 8, got {self.hidden}")
         if self.spectral_norm and not kind.adversarial:
@@ -102,10 +108,12 @@ def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {name: dict(kind.defaults) for name, kind in KINDS.items()}
 
 
-def model_defaults(kind: str, arch: str | None = None) -> dict[str, Any]:
-    """Default settings for `kind` built with `arch` (None: the kind's default architecture)."""
+def model_defaults(kind: str, arch: str | None = None, image_size: int = 28) -> dict[str, Any]:
+    """Default settings for `kind` built with `arch` (None: the kind's default architecture for images of
+    `image_size` pixels)."""
     model_kind = kind_of(kind)
     defaults = dict(model_kind.defaults)
+    defaults.update(model_kind.size_defaults.get(image_size, {}))
     if arch is not None:
         if arch not in ARCHS:
             raise LatentlabError(f"unknown architecture {arch!r}: use one of {', '.join(ARCHS)}")

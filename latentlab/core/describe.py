@@ -7,9 +7,10 @@ def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
     from latentlab.core.kinds import kind_of
 
     if not kind_of(kind).adversarial:
-        return (
-            f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
-        )
+        text = f"neg-ELBO {metrics['neg_elbo']:.1f} nats/image (recon {metrics['recon']:.1f} + KL {metrics['kl']:.1f})"
+        if "bits_per_dim" in metrics:  # colour: a likelihood of 8-bit values, comparable with published figures
+            text += f" = {metrics['bits_per_dim']:.3f} bits/dim"
+        return text
     parts = [f"D loss {metrics['d_loss']:.3f}  G loss {metrics['g_loss']:.3f}"] if "d_loss" in metrics else []
     if "critic_real" in metrics:  # hinge, WGAN-GP: raw critic scores, not probabilities
         parts.append(f"critic(x) {metrics['critic_real']:.2f}  critic(G(z)) {metrics['critic_fake']:.2f}")

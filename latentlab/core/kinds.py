@@ -37,6 +37,7 @@ class CurveLayout:
     lower_axis: str = ""
     lower_is_probability: bool = False  # a 0-1 axis with a line at 1/2, else free
     readout: str = ""  # the latest figures as a format string over metric names; "": "label value" each
+    readout_extra: tuple[Metric, ...] = ()  # figures some runs also report, added to the readout when present
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
@@ -53,6 +54,7 @@ class ModelKind:
     losses: tuple[str, ...]  # objectives to choose from (the first is the default); () when there is one
     defaults: Mapping[str, Any]  # arch, latent_dim, lr, batch_size, hidden
     arch_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # what another arch changes
+    size_defaults: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # what another image size changes
     curves: tuple[CurveLayout, ...] = ()  # the first is shown until the run's figures pick another
     model_class: str = ""  # "module:Class" of its torch module
     trainer_class: str = ""  # "module:Class" of its Trainer
@@ -85,7 +87,8 @@ _CRITIC = (Metric("critic_real", "critic(x)"), Metric("critic_fake", "critic(G(z
 
 _VAE_CURVES = (
     CurveLayout("negative ELBO = reconstruction + KL", _NEG_ELBO, "nats per image", heldout=_NEG_ELBO[:1],
-                readout="−ELBO {neg_elbo:.1f} = {recon:.1f} + {kl:.1f} nats"),
+                readout="−ELBO {neg_elbo:.1f} = {recon:.1f} + {kl:.1f} nats",
+                readout_extra=(Metric("bits_per_dim", "bits/dim"),)),  # colour: a likelihood of 8-bit values
 )
 _GAN_CURVES = (
     CurveLayout("adversarial losses (binary cross-entropy)", _GAN_LOSSES, "loss (nats)", heldout=_D_OUTPUTS,
@@ -111,6 +114,8 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
         losses=(),
         defaults=MappingProxyType({"arch": "mlp", "latent_dim": 16, "lr": 3e-3, "batch_size": 96, "hidden": 512}),
         arch_defaults=MappingProxyType({"conv": MappingProxyType({"lr": 1e-3})}),
+        # Above 28 px the MLP would need a weight per pixel of a colour photo: the conv VAE, at half width.
+        size_defaults=MappingProxyType({size: MappingProxyType({"arch": "conv", "hidden": 256}) for size in (32, 64)}),
         curves=_VAE_CURVES,
         model_class="latentlab.core.models.vae:VAE",
         trainer_class="latentlab.core.training:VAETrainer",

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from latentlab.core.latent import PlaneMap
 from latentlab.core.models import VAE
-from latentlab.core.models.vae import reparameterize, sigma_from_logvar
+from latentlab.core.models.vae import reconstruction_nats, reparameterize, sigma_from_logvar
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +74,7 @@ def reconstruct(vae: VAE, images: np.ndarray) -> Reconstruction:
     finally:
         vae.train(was_training)
     recon = torch.sigmoid(logits)
-    nats = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+    nats = reconstruction_nats(x, logits, vae.log_scale)
     mse = (recon - x).pow(2).flatten(1).mean(1)
     return Reconstruction(x.numpy(), recon.numpy(), mse.double().numpy(), nats.double().numpy())
 

@@ -64,6 +64,7 @@ class QualityMeters:
     neg_elbo_nats: float | None = None
     recon_nats: float | None = None
     kl_nats: float | None = None
+    bits_per_dim: float | None = None  # the negative ELBO per pixel value, for a colour (8-bit likelihood) VAE
     recon_mse: float | None = None
     kl_per_dim_nats: tuple[float, ...] | None = None
     inactive_dims: int | None = None
@@ -147,6 +148,7 @@ def vae_extras(vae: VAE, images: torch.Tensor, seed: int = 0) -> dict:
         "neg_elbo_nats": elbo["neg_elbo"],
         "recon_nats": elbo["recon"],
         "kl_nats": elbo["kl"],
+        "bits_per_dim": elbo.get("bits_per_dim"),
         "recon_mse": sq_err / images.numel(),
         "kl_per_dim_nats": tuple(float(v) for v in kl_per_dim),
         "inactive_dims": metrics.inactive_dimensions(kl_per_dim),

@@ -213,6 +213,7 @@ class RunDriver:
                 return None
         if self.control.stop_requested:
             return None
+        check_shapes_match(self.data, mc, plan.resume)
         trainer = make_trainer(mc, tc, self.data, self.parallel)
         if plan.resume is not None:
             ck = plan.resume
@@ -334,3 +335,21 @@ class RunDriver:
 def state_copy(trainer: Trainer) -> dict[str, torch.Tensor]:
     """CPU copies of the model's weights, for another thread to read."""
     return {k: v.detach().to("cpu", copy=True) for k, v in trainer.model.state_dict().items()}
+
+
+def shape_text(channels: int, image_size: int) -> str:
+    return f"{'RGB' if channels == 3 else 'grayscale'} {image_size}x{image_size}"
+
+
+def check_shapes_match(data, model_config, resume=None) -> None:
+    """Data of another shape than the model's is refused, with both shapes named (a checkpoint opened on other
+    data, or data given ready-made)."""
+    from latentlab.core.errors import DataError
+
+    if (data.channels, data.image_size) != (model_config.channels, model_config.image_size):
+        what = "the checkpoint's model" if resume is not None else "the model"
+        raise DataError(
+            f"{data.name} has {shape_text(data.channels, data.image_size)} images, but {what} takes "
+            f"{shape_text(model_config.channels, model_config.image_size)} images: train a new model on this data, "
+            "or use the data it was trained on"
+        )

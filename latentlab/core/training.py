@@ -24,7 +24,7 @@ from latentlab.core.history import History
 from latentlab.core.kinds import kind_of
 from latentlab.core.models import GAN, VAE, build_model
 from latentlab.core.models.gan_losses import OBJECTIVES, GanObjective, gradient_penalty
-from latentlab.core.models.vae import neg_elbo
+from latentlab.core.models.vae import bits_per_dim
 from latentlab.core.precision import precision_for
 
 VAE_METRICS = tuple(m.name for m in kind_of("vae").train_metrics())
@@ -242,13 +242,14 @@ class VAETrainer(Trainer):
         eps = self.noise(len(batch))
         with self.precision.autocast():
             logits, mu, logvar = self.train_vae(batch, eps)
-            terms = neg_elbo(batch, logits, mu, logvar, beta=self.train_config.beta)
+            terms = self.vae.elbo_terms(batch, logits, mu, logvar, beta=self.train_config.beta)
         self.backward_and_step(terms.objective, self.optimizer, "VAE loss")
-        return {
+        metrics = {
             "neg_elbo": float(terms.neg_elbo.detach()),
             "recon": float(terms.recon.detach()),
             "kl": float(terms.kl.detach()),
         }
+        return with_bits_per_dim(self.vae, metrics)
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
@@ -266,13 +267,20 @@ def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 
             x = images[start : start + chunk]
             eps = torch.randn(len(x), vae.config.latent_dim, generator=rng).to(x.device)
             logits, mu, logvar = vae(x, eps)
-            terms = neg_elbo(x, logits, mu, logvar)
+            terms = vae.elbo_terms(x, logits, mu, logvar)
             totals["recon"] += float(terms.recon) * len(x)
             totals["kl"] += float(terms.kl) * len(x)
     vae.train(was_training)
     n = len(images)
     recon, kl = totals["recon"] / n, totals["kl"] / n
-    return {"n": n, "neg_elbo": recon + kl, "recon": recon, "kl": kl}
+    return with_bits_per_dim(vae, {"n": n, "neg_elbo": recon + kl, "recon": recon, "kl": kl})
+
+
+def with_bits_per_dim(vae: VAE, metrics: dict[str, float]) -> dict[str, float]:
+    """Add the negative ELBO in bits per dimension when the likelihood is one of 8-bit values (colour)."""
+    if vae.discrete_likelihood:
+        metrics["bits_per_dim"] = bits_per_dim(metrics["neg_elbo"], vae.dims)
+    return metrics
 
 
 class GANTrainer(Trainer):

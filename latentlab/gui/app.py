@@ -61,6 +61,8 @@ def run_app(
     data_dir: str | None = None,
     checkpoint: str | None = None,
     latent_dim: int | None = None,
+    color: bool | None = None,
+    image_size: int | None = None,
     train: bool = False,
     screenshot: str | None = None,
     after: float | None = None,
@@ -122,6 +124,7 @@ def run_app(
         data_spec=data,
         data_dir=data_dir,
         latent_dim=latent_dim,
+        image_shape=(color, image_size),
         on_fatal=fatal if unattended else None,
         autosave_dir=autosave_dir if autosave and not unattended else None,
     )

@@ -11,17 +11,20 @@ from dataclasses import dataclass, replace
 
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig, model_defaults
+from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
+from latentlab.gui.shape_controls import ImageShapeControls
 from latentlab.gui.widgets import style
 from latentlab.core.kinds import DEFAULT_KIND, KINDS, kind_of
 
 DATASETS = (
     ("built-in shapes", "builtin"),
+    ("built-in shapes, colour", "builtin-color"),
     ("MNIST digits", "mnist"),
     ("Fashion-MNIST", "fashion-mnist"),
     ("Kuzushiji-MNIST", "kmnist"),
+    ("CIFAR-10 (colour)", "cifar10"),
 )
-SHORT_NAMES = {"builtin": "built-in shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
+SHORT_NAMES = {"builtin": "built-in shapes", "builtin-color": "colour shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST", "cifar10": "CIFAR-10"}
 
 
 def data_label(spec: str) -> str:
@@ -51,8 +54,8 @@ class KindSettings:
     spectral_norm: bool = False
 
 
-def default_settings(kind: str) -> KindSettings:
-    d = MODEL_DEFAULTS[kind]
+def default_settings(kind: str, image_size: int = 28) -> KindSettings:
+    d = model_defaults(kind, None, image_size)
     latent_dim = 2 if kind_of(kind).has_encoder else d["latent_dim"]  # 2-D: the plane is the latent space
     return KindSettings(arch=d["arch"], latent_dim=latent_dim, lr=d["lr"], batch_size=d["batch_size"])
 
@@ -123,12 +126,16 @@ class ControlsPanel(QtWidgets.QWidget):
         for text, spec in DATASETS:
             self.dataset.addItem(text, spec)
         self.dataset.setItemData(0, "drawn offline, no download: 10 classes of shapes", QtCore.Qt.ItemDataRole.ToolTipRole)
-        for i in range(1, len(DATASETS)):
+        self.dataset.setItemData(1, "the shapes in 7 colours on 3 backgrounds: colour at 32 px, no download",
+                                 QtCore.Qt.ItemDataRole.ToolTipRole)
+        for i in range(2, len(DATASETS)):
             self.dataset.setItemData(i, "downloaded (and verified) on first use", QtCore.Qt.ItemDataRole.ToolTipRole)
         self.dataset.insertSeparator(self.dataset.count())
         self.dataset.addItem(IDX_ITEM, IDX_ITEM)
         self.dataset.addItem(FOLDER_ITEM, FOLDER_ITEM)
         self._last_data_index = 0
+        self.shape = ImageShapeControls()
+        self._image_size = 28  # the size the model settings' defaults are for
         self.run_info = QtWidgets.QLabel("")
         self.run_info.setObjectName("runInfo")
         self.run_info.setWordWrap(True)
@@ -200,6 +207,7 @@ class ControlsPanel(QtWidgets.QWidget):
         layout.addLayout(form_model)
         layout.addWidget(_section("Data"))
         layout.addWidget(self.dataset)
+        layout.addWidget(self.shape)
         layout.addWidget(self.run_info)
         layout.addWidget(_section("Training"))
         layout.addLayout(form_train)
@@ -236,13 +244,31 @@ class ControlsPanel(QtWidgets.QWidget):
     def kind(self) -> str:
         return self._kind
 
-    def model_config(self) -> ModelConfig:
+    def model_config(self, channels: int = 1, image_size: int = 28) -> ModelConfig:
+        """The model as set, for images of that shape (call follow_image_size first: it moves untouched
+        defaults to the size's)."""
         adversarial = kind_of(self._kind).adversarial
+        arch = self.arch.currentData()
         return ModelConfig(
-            kind=self._kind, arch=self.arch.currentData(), latent_dim=self.latent_dim.value(),
-            hidden=self._hidden[self._kind] or model_defaults(self._kind, self.arch.currentData())["hidden"],
+            kind=self._kind, arch=arch, latent_dim=self.latent_dim.value(), channels=channels, image_size=image_size,
+            hidden=self._hidden[self._kind] or model_defaults(self._kind, arch, image_size)["hidden"],
             spectral_norm=adversarial and self.spectral_norm.isChecked(),
         )
+
+    def follow_image_size(self, image_size: int) -> None:
+        """Images of another size: each model setting still at the last size's default moves to this size's
+        (the conv VAE above 28 px, and its learning rate); what the user chose stays."""
+        if image_size == self._image_size:
+            return
+        old, new = default_settings(self._kind, self._image_size), default_settings(self._kind, image_size)
+        current = self._read_settings()
+        self._image_size = image_size
+        moved = {name: getattr(new, name) for name in ("arch", "lr", "batch_size", "latent_dim")
+                 if getattr(current, name) == getattr(old, name)}
+        if moved:
+            self._hidden[self._kind] = None
+            self._settings[self._kind] = replace(current, **moved)
+            self._write_settings(self._settings[self._kind])
 
     def train_config(self) -> TrainConfig:
         kind = kind_of(self._kind)
@@ -285,6 +311,8 @@ class ControlsPanel(QtWidgets.QWidget):
         )
         self._write_settings(settings)
         self._hidden[model_config.kind] = model_config.hidden
+        self._image_size = model_config.image_size
+        self.shape.show_shape(model_config.channels, model_config.image_size)
         if data_spec:
             self.set_data_spec(data_spec)
 

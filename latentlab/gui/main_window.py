@@ -39,6 +39,7 @@ from latentlab.gui.window_menus import build_menus, build_tools
 
 if TYPE_CHECKING:
     from latentlab.core.data import ImageSet
+    from latentlab.core.data.shape import ImageShape
     from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
     from latentlab.gui.compare_view import CompareDialog
     from latentlab.gui.run_analysis import Intervals
@@ -56,6 +57,7 @@ class MainWindow(QtWidgets.QMainWindow):
         data_spec: str = "builtin",
         data_dir: str | None = None,
         latent_dim: int | None = None,
+        image_shape: tuple[bool | None, int | None] = (None, None),
         data: ImageSet | None = None,
         intervals: Intervals | None = None,
         threads: int | None = None,
@@ -63,7 +65,8 @@ class MainWindow(QtWidgets.QMainWindow):
         autosave_dir: str | Path | None = None,
         autosave_every_s: float = AUTOSAVE_EVERY_S,
     ) -> None:
-        """`autosave_dir`: keep the current run there (every `autosave_every_s` while it trains, and on
+        """`image_shape`: (colour, size) as asked on the command line, None for what the data suggests.
+        `autosave_dir`: keep the current run there (every `autosave_every_s` while it trains, and on
         close); None turns autosave off."""
         super().__init__()
         self._data = data
@@ -91,6 +94,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls = ControlsPanel(kind=model)
         if latent_dim is not None:
             self.controls.latent_dim.setValue(latent_dim)
+        self.controls.shape.set_asked(*image_shape)
         if data is None:
             self.controls.set_data_spec(data_spec)
         self.meters_panel = MetersPanel()
@@ -196,12 +200,17 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if self.session.state != IDLE:
             return
+        spec = self.controls.data_spec()
         try:
-            mc, tc = self.controls.model_config(), self.controls.train_config()
+            shape = self._image_shape(spec)
+            self.controls.follow_image_size(shape.image_size)
+            mc = self.controls.model_config(shape.channels, shape.image_size)
+            tc = self.controls.train_config()
         except LatentlabError as exc:
             self.show_error(str(exc))
             return
-        spec = self.controls.data_spec()
+        if shape.note:
+            self.set_status(shape.note)
         resume = self.session.continuation(mc, tc, None if self._data is not None else spec)
         if resume is None:
             self.session.forget_last()
@@ -209,6 +218,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
         if self.autosave is not None:
             self.autosave.timer.start()
+
+    def _image_shape(self, spec: str) -> ImageShape:
+        """The run's image shape: the window's own data set's, or what the shape controls and the data say."""
+        from latentlab.core.data.shape import ImageShape
+
+        if self._data is not None:
+            return ImageShape(self._data.channels, self._data.image_size)
+        return self.controls.shape.shape_for(spec)
 
     def toggle_pause(self) -> None:
         if self.session.state == PAUSED:

@@ -183,7 +183,7 @@ def test_unconventional_name_says_how_to_name_the_files(tmp_path):
 
 
 def test_unknown_spec_lists_what_is_accepted(tmp_path):
-    with pytest.raises(DataError, match="no such dataset, file or folder: use builtin, mnist, fashion-mnist, kmnist"):
+    with pytest.raises(DataError, match="no such dataset, file or folder: use builtin, builtin-color, mnist, fashion-mnist, kmnist, cifar10"):
         load_data(str(tmp_path / "nowhere"))
     with pytest.raises(DataError, match="channels must be 1"):
         load_data("builtin", channels=2)

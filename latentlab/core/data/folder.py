@@ -23,6 +23,7 @@ LOOSE_FILES_CLASS = "images"
 MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression bombs
 _LISTED_IN_WARNING = 5
 _PROGRESS_EVERY = 1_000
+MEMORY_SHARE = 0.5  # the data may take this share of the free memory; the rest is for training
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,27 @@ def read_image_folder(
     folder: Path, *, channels: int, image_size: int, progress: Callable[[str], None] | None = None
 ) -> FolderImages:
     """Read and check every image under `folder`; skip unreadable ones, fail only if none is usable."""
-    files, skipped = _image_files(folder)
+    files, skipped = image_files(folder)
     if not files:
         raise DataError(
             f"{folder}: no image files ({', '.join(IMAGE_SUFFIXES)}): "
             "put images in it, or in one sub-folder per class"
         )
+    check_fits_in_memory(folder, len(files), channels, image_size)
     if progress:
         progress(f"reading {len(files):,} image{'s' if len(files) != 1 else ''} in {folder}...")
-    pixels, names = [], []
+    # uint8 from the start, filled in place: memory stays at the data set's own size, with no float copy.
+    pixels = np.empty((len(files), channels, image_size, image_size), dtype=np.uint8)
+    names = []
     for done, (path, class_name) in enumerate(files, start=1):
         try:
-            pixels.append(read_image(path, channels=channels, image_size=image_size))
+            pixels[len(names)] = read_image(path, channels=channels, image_size=image_size)
             names.append(class_name)
         except UnreadableImage as error:
             skipped.append(f"{path.relative_to(folder)} ({error})")
         if progress and done % _PROGRESS_EVERY == 0:
             progress(f"read {done:,} of {len(files):,} images...")
-    if not pixels:
+    if not names:
         raise DataError(
             f"{folder}: none of its {len(files)} image files could be read ({_listing(skipped)}): "
             "replace them with PNG or JPEG images"
@@ -63,11 +67,39 @@ def read_image_folder(
     index = {name: i for i, name in enumerate(class_names)}
     notes = (f"skipped {len(skipped)} unreadable files in {folder}: {_listing(skipped)}",) if skipped else ()
     return FolderImages(
-        images=np.stack(pixels),
+        images=pixels[: len(names)] if len(names) == len(files) else pixels[: len(names)].copy(),
         labels=np.array([index[name] for name in names], dtype=np.int64),
         class_names=class_names,
         warnings=notes,
     )
+
+
+def check_fits_in_memory(folder: Path, count: int, channels: int, image_size: int) -> None:
+    """Refuse, before reading, a folder whose images at this size would not fit in the free memory (with
+    room to train): the figure and what to do, instead of a machine swapping for an hour."""
+    needed = count * channels * image_size * image_size
+    free = available_memory()
+    if free is not None and needed > MEMORY_SHARE * free:
+        raise DataError(
+            f"{folder}: {count:,} images at {channels}x{image_size}x{image_size} need {needed / 1e9:.1f} GB in "
+            f"memory, more than half of the {free / 1e9:.1f} GB free: use a smaller --image-size, grayscale "
+            "(--no-color), or a folder with fewer images"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 class UnreadableImage(Exception):
@@ -110,7 +142,7 @@ def _square_array(image: Image.Image, image_size: int) -> np.ndarray:
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
-def _image_files(folder: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+def image_files(folder: Path) -> tuple[list[tuple[Path, str]], list[str]]:
     """(path, class name) of every non-hidden image file in a stable order, and the sub-folders that could
     not be listed. Symlinked folders are not entered, so links cannot loop."""
     found, unlisted = [], []

@@ -10,6 +10,9 @@ import numpy as np
 
 from latentlab.core.data.builtin import CLASS_NAMES as BUILTIN_CLASS_NAMES
 from latentlab.core.data.builtin import builtin_arrays
+from latentlab.core.data.colour_shapes import NAME as COLOUR_BUILTIN
+from latentlab.core.data.colour_shapes import colour_shapes, luminance
+from latentlab.core.data import cifar
 from latentlab.core.data.folder import read_image_folder
 from latentlab.core.data.idx import read_images_and_labels
 from latentlab.core.data.imageset import ImageSet
@@ -20,7 +23,10 @@ from latentlab.core.data.transforms import resize_gray, with_channels
 from latentlab.core.errors import DataError
 
 BUILTIN = "builtin"
-SPEC_HELP = f"use {BUILTIN}, {', '.join(NAMED_SETS)}, an IDX images file (*-images-idx3-ubyte[.gz]) or a folder of images"
+BUILT_IN_SETS = (BUILTIN, COLOUR_BUILTIN)  # drawn offline from a seed: no download, no file
+DATASET_NAMES = BUILT_IN_SETS + NAMED_SETS + (cifar.NAME,)  # specs that are names, not paths
+SPEC_HELP = (f"use {BUILTIN}, {COLOUR_BUILTIN}, {', '.join(NAMED_SETS)}, {cifar.NAME}, an IDX images file (*-images-idx3-ubyte[.gz]) "
+             "or a folder of images")
 
 
 def load_data(
@@ -33,7 +39,8 @@ def load_data(
     download: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> ImageSet:
-    """Load `spec` (builtin | mnist | fashion-mnist | kmnist | PATH) as uint8 images [N, channels, size, size].
+    """Load `spec` (builtin | builtin-color | mnist | fashion-mnist | kmnist | PATH) as uint8 images
+    [N, channels, size, size].
 
     Named sets keep their own test split as the held-out split; everything else holds out a seeded 10%.
     `data_dir` is where named sets are found or downloaded (default: default_data_dir()).
@@ -49,6 +56,22 @@ def load_data(
     if spec == BUILTIN:
         images, labels = builtin_arrays(seed, progress)
         return _gray_with_split(spec, images[:, 0], labels, BUILTIN_CLASS_NAMES, channels, image_size, seed)
+    if spec == COLOUR_BUILTIN:
+        images, labels = colour_shapes(seed, image_size, progress)
+        images = shaped_colour(images, channels, image_size)
+        train, held_out = held_out_split(len(labels), seed, spec)
+        return ImageSet(spec, images[train], labels[train], images[held_out], labels[held_out], BUILTIN_CLASS_NAMES)
+    if spec == cifar.NAME:
+        sets_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        found = cifar.load_cifar10(sets_dir, download=download, progress=progress)
+        return ImageSet(
+            name=spec,
+            train_images=shaped_colour(found.train_images, channels, image_size),
+            train_labels=found.train_labels,
+            test_images=shaped_colour(found.test_images, channels, image_size),
+            test_labels=found.test_labels,
+            class_names=cifar.CLASS_NAMES,
+        )
     if spec in NAMED_SETS:
         sets_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
         named = load_named_set(spec, sets_dir, download=download, progress=progress)
@@ -78,6 +101,16 @@ def load_data(
         images, labels = read_images_and_labels(path)
         return _gray_with_split(spec, images, labels, _class_names(labels), channels, image_size, seed)
     raise DataError(f"{spec!r}: no such dataset, file or folder: {SPEC_HELP}")
+
+
+def shaped_colour(images: np.ndarray, channels: int, image_size: int) -> np.ndarray:
+    """RGB uint8 [N, 3, H, W] at `image_size` (each channel resized alike), or their luminance for one channel."""
+    if channels == 1:
+        return resize_gray(luminance(images), image_size)[:, None]
+    n, c, h, w = images.shape
+    if h == w == image_size:
+        return images
+    return resize_gray(images.reshape(n * c, h, w), image_size).reshape(n, c, image_size, image_size)
 
 
 def _gray_with_split(

@@ -380,4 +380,6 @@ class LossPlot(QtWidgets.QWidget):
                 pass  # not every figure has arrived yet
         elif layout is not None:
             parts += [f"{m.label} {latest[m.name]:.2f}" for m in layout.metrics if m.name in latest]
+        if layout is not None:
+            parts += [f"{latest[m.name]:.3f} {m.label}" for m in layout.readout_extra if m.name in latest]
         self._readout.setText("   ".join(parts).replace("-", "−"))
