@@ -13,7 +13,7 @@ Whether the samples are recognisable is for a person to judge from the PNGs.
 
 Prints one JSON object on stdout, progress on stderr. Without MNIST it runs the built-in data only.
 
-    .venv/bin/python bench/gan_samples.py [--marks 60,120,180] [--clock cpu|wall] [--threads 2] [--out out/gan]
+    .venv/bin/python bench/gan_samples.py [--marks 60,120,180] [--clock cpu|wall] [--threads 2] [--out out/gan] [--colour]
 """
 
 from __future__ import annotations
@@ -41,17 +41,19 @@ from latentlab.core.training import images_to_tensor, make_trainer  # noqa: E402
 MNIST = REPO.parent / "shared" / "data" / "mnist" / "t10k-images-idx3-ubyte.gz"
 
 
-def default_configs(latent_dim: int | None = None) -> tuple[ModelConfig, TrainConfig]:
+def default_configs(latent_dim: int | None = None, channels: int = 1, image_size: int = 28) -> tuple[ModelConfig, TrainConfig]:
     """What `latentlab train --model gan` builds (the CLI's configs_for_training, without a budget)."""
-    d = model_defaults("gan")
-    model = ModelConfig(kind="gan", arch=d["arch"], latent_dim=latent_dim or d["latent_dim"], hidden=d["hidden"])
+    d = model_defaults("gan", None, image_size)
+    model = ModelConfig(kind="gan", arch=d["arch"], latent_dim=latent_dim or d["latent_dim"], hidden=d["hidden"],
+                        channels=channels, image_size=image_size)
     return model, TrainConfig(batch_size=d["batch_size"], lr=d["lr"])
 
 
-def run(spec: str, name: str, marks: list[float], clock: str, threads: int, out: Path) -> dict[str, Any]:
+def run(spec: str, name: str, marks: list[float], clock: str, threads: int, out: Path,
+        channels: int = 1, image_size: int = 28) -> dict[str, Any]:
     torch.set_num_threads(threads)
-    model_config, train_config = default_configs()
-    data = load_data(spec)
+    model_config, train_config = default_configs(None, channels, image_size)
+    data = load_data(spec, channels=channels, image_size=image_size)
     trainer = make_trainer(model_config, train_config, data)
     real = images_to_tensor(data.test_images[:256], torch.device("cpu"))
     real_diversity = mean_pairwise_distance(real)
@@ -96,10 +98,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="cpu (default): CPU seconds per thread, steady under load")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="out/gan", help="folder for the PNG grids")
+    parser.add_argument("--colour", action="store_true", help="only the colour shapes (builtin-color), RGB at 32 px")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     marks = [float(m) for m in args.marks.split(",")]
+    if args.colour:
+        colour = run("builtin-color", "colour32", marks, args.clock, args.threads, out, channels=3, image_size=32)
+        return {"clock": args.clock, "threads": args.threads, "builtin-color": colour}
     result = {"clock": args.clock, "threads": args.threads, "builtin": run("builtin", "builtin", marks, args.clock, args.threads, out)}
     if MNIST.is_file():
         result["mnist"] = run(str(MNIST), "mnist", marks, args.clock, args.threads, out)

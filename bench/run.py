@@ -7,6 +7,8 @@ Each benchmark runs in a fresh Python process (a QApplication and a trained mode
 shared between them):
   bench/gui_budgets.py  N times        decode_p95_ms, grid16_ms, scatter10k_ms, loss_plot_update_ms,
                                        gui_lag_p95_ms, app_vs_headless_throughput, startup_s
+  bench/colour_budgets.py N times      colour64_decode_p95_ms, colour64_grid8_ms, colour64_strip16_ms (64x64 RGB
+                                       conv VAE training); colour training throughput at 32/64 px under details
   bench/vae_mnist.py --repeats N       vae_mnist_neg_elbo_10ep, vae_mnist_vs_reference_time_ratio
                                        (skipped, with the reason, without ../shared/data/mnist)
   bench/scaling.py --repeats N         the data-size x latent-dim table, under "scaling" (no budgets)
@@ -34,6 +36,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from colour_budgets import BUDGETS as COLOUR_BUDGETS  # noqa: E402
 from gui_budgets import BUDGETS as GUI_BUDGETS  # noqa: E402
 
 MNIST_FIGURES = ("vae_mnist_neg_elbo_10ep", "vae_mnist_vs_reference_time_ratio")
@@ -90,6 +93,14 @@ def gui_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str, An
     numeric = [k for k, v in runs[0].items() if isinstance(v, (int, float)) and k not in GUI_BUDGETS]
     details = {k: round(statistics.median(run[k] for run in runs), 3) for k in numeric}
     details["model"] = runs[0].get("model")
+    return figures, details
+
+
+def colour_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    runs = [run_json("colour_budgets.py", ["--quick"] if quick else [], timeout=900) for _ in range(repeats)]
+    figures = {name: figure([run[name] for run in runs], budget) for name, budget in COLOUR_BUDGETS.items()}
+    rates = runs[0]["train_images_per_s"]
+    details = {"train_images_per_s": {k: statistics.median(run["train_images_per_s"][k] for run in runs) for k in rates}}
     return figures, details
 
 
@@ -151,6 +162,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
         errors["gui_budgets"] = str(exc)
         result.update({name: skipped(f"gui_budgets failed: {exc}", f"{b[0]} {b[1]:g}") for name, b in GUI_BUDGETS.items()})
+
+    log(f"colour budgets: {repeats} run(s)")
+    try:
+        figures, details["colour"] = colour_figures(repeats, args.quick)
+        result.update(figures)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
+        errors["colour_budgets"] = str(exc)
+        result.update({name: skipped(f"colour_budgets failed: {exc}", f"{b[0]} {b[1]:g}") for name, b in COLOUR_BUDGETS.items()})
 
     log(f"VAE on MNIST: {repeats} repeat(s) of 10 epochs")
     try:

@@ -17,10 +17,17 @@ def to_qimage(image: np.ndarray) -> QtGui.QImage:
     return QtGui.QImage(pixels.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
 
 
+LUMINANCE = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
 def signed_to_rgb(difference: np.ndarray) -> np.ndarray:
     """A signed difference [C, H, W] in [-1, 1] -> [3, H, W] in [0, 1]: red where positive, blue where
-    negative, black where zero (channels averaged)."""
-    d = np.clip(np.asarray(difference, dtype=np.float32).mean(axis=0), -1.0, 1.0)
+    negative, black where zero. A colour difference is shown as its luminance (ITU-R 601 weights): brighter
+    or darker where the eye sees it."""
+    difference = np.asarray(difference, dtype=np.float32)
+    if difference.shape[0] == 3:
+        difference = np.tensordot(LUMINANCE, difference, axes=1)[None]
+    d = np.clip(difference[0], -1.0, 1.0)
     rgb = np.zeros((3,) + d.shape, dtype=np.float32)
     rgb[0] = np.clip(d, 0.0, 1.0)
     rgb[2] = np.clip(-d, 0.0, 1.0)
