@@ -28,6 +28,20 @@ def checkpoint_from_snapshot(snapshot, info) -> Checkpoint:
     return Checkpoint(snapshot.model_config, info.train_config, info.data_spec, snapshot.step, snapshot.state)
 
 
+def show_compare(parent, dialog, data, info, weights, data_dir, jobs) -> CompareDialog:
+    """Show the compare view (made on first use) with the current run on its left: `data` its ImageSet,
+    `info` its RunInfo and `weights` its latest WeightsSnapshot (None when there is no run)."""
+    if dialog is None:
+        dialog = CompareDialog(parent, data=data, data_spec=info.data_spec if info else None, data_dir=data_dir, jobs=jobs)
+    elif info is not None:
+        dialog.data, dialog.data_spec = data, info.data_spec
+    if weights is not None and info is not None:
+        dialog.set_source("left", "current run", checkpoint_from_snapshot(weights, info))
+    dialog.show()
+    dialog.raise_()
+    return dialog
+
+
 class CompareDialog(QtWidgets.QDialog):
     """`data` is the current run's ImageSet (used when a checkpoint's data spec matches `data_spec`); `jobs`
     the window's background jobs (None: the dialog's own)."""

@@ -1,63 +1,32 @@
 """The controls panel on the left: model, data, training settings and the run buttons.
 
 It holds no logic beyond remembering each model's settings: it turns its fields into the core's frozen
-configs (`model_config()`, `train_config()`, `data_spec()`) and emits a signal per button. The window
+configs (`run_configs()`, `data_spec()`) and emits a signal per button. The window
 decides what the buttons do.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.config import ModelConfig, TrainConfig, model_defaults
+from latentlab.gui.datasets import DATASETS, FOLDER_ITEM, IDX_ITEM
+from latentlab.gui.kind_settings import KindSettings, default_settings
 from latentlab.gui.shape_controls import ImageShapeControls
 from latentlab.gui.widgets import style
 from latentlab.core.kinds import DEFAULT_KIND, KINDS, kind_of
 
-DATASETS = (
-    ("built-in shapes", "builtin"),
-    ("built-in shapes, colour", "builtin-color"),
-    ("MNIST digits", "mnist"),
-    ("Fashion-MNIST", "fashion-mnist"),
-    ("Kuzushiji-MNIST", "kmnist"),
-    ("CIFAR-10 (colour)", "cifar10"),
-)
-SHORT_NAMES = {"builtin": "built-in shapes", "builtin-color": "colour shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST", "cifar10": "CIFAR-10"}
-
-
-def data_label(spec: str) -> str:
-    """A data spec as the window's title and status line name it."""
-    return SHORT_NAMES.get(spec, spec)
-
+if TYPE_CHECKING:
+    from latentlab.core.data import ImageSet
 
 GAN_LOSS_ITEMS = (
     ("non-saturating", "ns", "binary cross-entropy; G maximises log D(G(z)) (Goodfellow et al.)"),
     ("hinge", "hinge", "margin loss on D's raw scores (Lim & Ye; SN-GAN)"),
     ("WGAN-GP", "wgan-gp", "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
 )
-IDX_ITEM = "IDX file…"
-FOLDER_ITEM = "image folder…"
-
-
-@dataclass(frozen=True)
-class KindSettings:
-    """What each model remembers while the other one is selected."""
-
-    arch: str
-    latent_dim: int
-    lr: float
-    batch_size: int
-    beta: float = 1.0
-    gan_loss: str = "ns"
-    spectral_norm: bool = False
-
-
-def default_settings(kind: str, image_size: int = 28) -> KindSettings:
-    d = model_defaults(kind, None, image_size)
-    latent_dim = 2 if kind_of(kind).has_encoder else d["latent_dim"]  # 2-D: the plane is the latent space
-    return KindSettings(arch=d["arch"], latent_dim=latent_dim, lr=d["lr"], batch_size=d["batch_size"])
 
 
 def _section(text: str) -> QtWidgets.QLabel:
@@ -254,6 +223,17 @@ class ControlsPanel(QtWidgets.QWidget):
             hidden=self._hidden[self._kind] or model_defaults(self._kind, arch, image_size)["hidden"],
             spectral_norm=adversarial and self.spectral_norm.isChecked(),
         )
+
+    def run_configs(self, data: ImageSet | None = None) -> tuple[ModelConfig, TrainConfig, str]:
+        """The configs of a new run on the chosen data (or `data`, the window's own set, whose shape it
+        keeps), and a note when the data chose the image shape; a LatentlabError for settings that do not fit."""
+        if data is not None:
+            channels, image_size, note = data.channels, data.image_size, ""
+        else:
+            shape = self.shape.shape_for(self.data_spec())
+            channels, image_size, note = shape.channels, shape.image_size, shape.note
+        self.follow_image_size(image_size)
+        return self.model_config(channels, image_size), self.train_config(), note
 
     def follow_image_size(self, image_size: int) -> None:
         """Images of another size: each model setting still at the last size's default moves to this size's

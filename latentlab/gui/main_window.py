@@ -19,7 +19,8 @@ from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of  # light: no torch before the first paint
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.background import BackgroundJobs
-from latentlab.gui.controls import ControlsPanel, data_label
+from latentlab.gui.controls import ControlsPanel
+from latentlab.gui.datasets import data_label
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.explorer import Explorer
 from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save, warn
@@ -39,7 +40,6 @@ from latentlab.gui.window_menus import build_menus, build_tools
 
 if TYPE_CHECKING:
     from latentlab.core.data import ImageSet
-    from latentlab.core.data.shape import ImageShape
     from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
     from latentlab.gui.compare_view import CompareDialog
     from latentlab.gui.run_analysis import Intervals
@@ -202,15 +202,12 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         spec = self.controls.data_spec()
         try:
-            shape = self._image_shape(spec)
-            self.controls.follow_image_size(shape.image_size)
-            mc = self.controls.model_config(shape.channels, shape.image_size)
-            tc = self.controls.train_config()
+            mc, tc, note = self.controls.run_configs(self._data)
         except LatentlabError as exc:
             self.show_error(str(exc))
             return
-        if shape.note:
-            self.set_status(shape.note)
+        if note:
+            self.set_status(note)
         resume = self.session.continuation(mc, tc, None if self._data is not None else spec)
         if resume is None:
             self.session.forget_last()
@@ -218,14 +215,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
         if self.autosave is not None:
             self.autosave.timer.start()
-
-    def _image_shape(self, spec: str) -> ImageShape:
-        """The run's image shape: the window's own data set's, or what the shape controls and the data say."""
-        from latentlab.core.data.shape import ImageShape
-
-        if self._data is not None:
-            return ImageShape(self._data.channels, self._data.image_size)
-        return self.controls.shape.shape_for(spec)
 
     def toggle_pause(self) -> None:
         if self.session.state == PAUSED:
@@ -250,10 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.stop()
         self.session.forget_last()
         self.controls.set_kind(kind)
-        self._kind = kind
-        self._clear_views()
-        self._show_kind_views(kind)
-        self._update_title()
+        self._show_new_model(kind)
         if was_training:
             self.train()
         else:
@@ -279,10 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.stop()
         mc, tc = checkpoint.model_config, checkpoint.train_config
         self.controls.apply_configs(mc, tc, checkpoint.data_spec if self._data is None else None)
-        self._kind = mc.kind
-        self._clear_views()
-        self._show_kind_views(mc.kind)
-        self._update_title()
+        self._show_new_model(mc.kind)
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
         self.tools_host.load_extras(checkpoint.extra)
@@ -291,9 +274,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = checkpoint.step
         self.status_bar.show_step(checkpoint.step)
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
-        self.session.adopt(checkpoint)
-        # The worker loads the data (for the latent scatter) and waits, paused, to continue the run.
-        self.session.start(mc, tc, checkpoint.data_spec, self._data_dir, data=self._data, resume=checkpoint, paused=True)
+        self.session.open(checkpoint, self._data_dir, data=self._data)
         self.set_status(f"opened {path}: {mc.kind.upper()} after {checkpoint.step:,} steps; press Resume to continue")
         return True
 
@@ -323,18 +304,10 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------------
     def open_compare(self) -> CompareDialog:
         """The compare view, with the current run (or the last opened/trained model) on its left."""
-        from latentlab.gui.compare_view import CompareDialog, checkpoint_from_snapshot
+        from latentlab.gui.compare_view import show_compare
 
-        info = self._info
-        if self._compare is None:
-            self._compare = CompareDialog(self, data=self._run_data, data_spec=info.data_spec if info else None,
-                                          data_dir=self._data_dir, jobs=self.jobs)
-        elif info is not None:
-            self._compare.data, self._compare.data_spec = self._run_data, info.data_spec
-        if self._last_weights is not None and info is not None:
-            self._compare.set_source("left", "current run", checkpoint_from_snapshot(self._last_weights, info))
-        self._compare.show()
-        self._compare.raise_()
+        self._compare = show_compare(self, self._compare, self._run_data, self._info, self._last_weights,
+                                     self._data_dir, self.jobs)
         return self._compare
 
     def save_checkpoint_dialog(self) -> None:
@@ -435,6 +408,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.set_run_info("")
         self.tools_host.reset()
         self.status_bar.reset()
+
+    def _show_new_model(self, kind: str) -> None:
+        """Empty views laid out for a model of `kind` (a switch, or an opened checkpoint)."""
+        self._kind = kind
+        self._clear_views()
+        self._show_kind_views(kind)
+        self._update_title()
 
     def _show_kind_views(self, kind: str) -> None:
         self.tools_host.set_kind(kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from latentlab.core.describe import describe_metrics
-from latentlab.gui.controls import data_label
+from latentlab.gui.datasets import data_label
 
 if TYPE_CHECKING:
     from latentlab.core.messages import HeldOutReport, RunEnd, RunInfo

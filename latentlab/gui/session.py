@@ -97,6 +97,13 @@ class TrainingSession(QObject):
 
         self._last_end = RunEnd("opened", checkpoint.step, checkpoint)
 
+    def open(self, checkpoint: Checkpoint, data_dir: str | None = None, *, data: ImageSet | None = None) -> None:
+        """Make an opened checkpoint the current run: its worker loads the data (for the latent scatter) and
+        waits, paused, to continue it."""
+        self.adopt(checkpoint)
+        mc, tc = checkpoint.model_config, checkpoint.train_config
+        self.start(mc, tc, checkpoint.data_spec, data_dir, data=data, resume=checkpoint, paused=True)
+
     def threads_alive(self) -> int:
         threads = [t for t, _ in self._retired] + ([self._thread] if self._thread else [])
         return sum(1 for t in threads if t.isRunning())

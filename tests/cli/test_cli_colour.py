@@ -73,3 +73,36 @@ def test_an_mlp_at_64_pixels_and_an_unsupported_size_are_one_line_errors(tmp_pat
     with pytest.raises(SystemExit) as exit_info:
         run(["train", "--image-size", "48", "--out", str(tmp_path / "b.safetensors")], capsys)
     assert exit_info.value.code == 2 and "28, 32, 64" in capsys.readouterr().err
+
+
+def photo_folder(root, per_class: int = 6):
+    """JPEG "photos" of mixed sizes and aspect ratios in two class folders, plus a stray text file."""
+    rng = np.random.default_rng(0)
+    for c, name in enumerate(("warm", "cool")):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            h, w = rng.integers(40, 160, 2)
+            y, x = np.mgrid[0:h, 0:w]
+            base = np.array((200, 90, 40) if c == 0 else (40, 110, 210), dtype=float)
+            pixels = base + 40 * np.sin(x[..., None] / (5 + i) + y[..., None] / 7)
+            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(root / name / f"{i}.jpg", quality=90)
+    (root / "warm" / "notes.txt").write_text("not an image")
+    return root
+
+
+@pytest.mark.parametrize("size", [32, 64])
+def test_a_folder_of_colour_photos_trains_in_colour_at_32_and_64(tmp_path, capsys, size):
+    from latentlab.core.checkpoint import load_checkpoint
+
+    photos = photo_folder(tmp_path / "photos")
+    out = tmp_path / f"photos{size}.safetensors"
+    args = ["train", "--data", str(photos), "--steps", "3", "--batch-size", "4", "--latent-dim", "2", "--out", str(out)]
+    code, _, err = run(args + (["--image-size", "64"] if size == 64 else []), capsys)
+    assert code == 0, err
+    assert "mostly colour images: training in RGB" in err
+    config = load_checkpoint(out).model_config
+    assert (config.channels, config.image_size) == (3, size)
+    code, _, err = run(["sample", str(out), "--n", "4", "--out", str(tmp_path / "tiles.png")], capsys)
+    assert code == 0, err
+    with Image.open(tmp_path / "tiles.png") as tiles:
+        assert tiles.mode == "RGB"
