@@ -41,31 +41,19 @@ def percentile(values, q: float) -> float:
 
 
 def measure_window(quick: bool) -> dict[str, float]:
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
+    from qt_bench import app_like_latentlab, spin, spin_until
 
     from latentlab.core.data import load_data
-    from latentlab.gui import theme
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.process_setup import configure_gui_process
 
     points, repeats = (40, 6) if quick else (120, 15)
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    theme.apply(app)
-    configure_gui_process()
+
+    app_like_latentlab()
     window = MainWindow(data=load_data("builtin-color", channels=3, image_size=64))
     window.show_dialogs = False
     window.show()
     window.train()
-
-    def spin(ms: int) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def spin_until(check, timeout_s: float = 120.0) -> None:
-        end = time.monotonic() + timeout_s
-        while not check() and time.monotonic() < end:
-            spin(20)
 
     def repaint(widget) -> None:
         for view in widget.findChildren(QtWidgets.QGraphicsView) or [widget]:

@@ -102,30 +102,18 @@ def measure(quick: bool = False) -> dict[str, object]:
 
     from latentlab.core.data import load_data
     from latentlab.core.training import make_trainer
-    from latentlab.gui import theme
-    from latentlab.gui.process_setup import configure_gui_process
     from latentlab.gui.main_window import MainWindow
     from latentlab.gui.widgets import LossPlot
     from latentlab.gui.worker import available_cores, worker_threads
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    theme.apply(app)
-    configure_gui_process()  # as the app does at start
+    from qt_bench import app_like_latentlab, spin, spin_until
+
+    app = app_like_latentlab()
     data = load_data("builtin")
     window = MainWindow()
     window.show_dialogs = False
     window.show()
     window.train()
-
-    def spin(ms: int) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def spin_until(check, timeout_s: float = 60.0) -> None:
-        end = time.monotonic() + timeout_s
-        while not check() and time.monotonic() < end:
-            spin(20)
 
     spin_until(lambda: window.step > 30 and window.decoder.ready and window.scatter.plane is not None)
     spin(1000)

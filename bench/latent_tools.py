@@ -29,29 +29,15 @@ REPEATS = 30
 
 
 def main() -> None:
-    from PySide6 import QtCore, QtWidgets
-
     from latentlab.core.export import gif_bytes
     from latentlab.core.latent import interpolation_path
-    from latentlab.gui import theme
-    from latentlab.gui.process_setup import configure_gui_process
     from latentlab.gui.main_window import MainWindow
     from latentlab.gui.worker import available_cores
 
     load_before = os.getloadavg()
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    theme.apply(app)
-    configure_gui_process()  # as the app does at start
+    from qt_bench import app_like_latentlab, spin, spin_until
 
-    def spin(ms: int) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def spin_until(check, timeout_s: float = 120.0) -> None:
-        end = time.monotonic() + timeout_s
-        while not check() and time.monotonic() < end:
-            spin(20)
+    app = app_like_latentlab()
 
     def median_ms(action) -> float:
         times = []

@@ -24,15 +24,9 @@ def configured_like_the_app(qapp):
 @pytest.fixture
 def window(qtbot, tiny_set):
     """The whole window on a tiny data set, with fast snapshots; every thread is gone afterwards."""
-    from gui_lab import FAST
-    from latentlab.gui.main_window import MainWindow
+    from gui_lab import open_window
 
-    win = MainWindow(data=tiny_set, intervals=FAST)
-    win.show_dialogs = False
-    win.controls.batch_size.setValue(32)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, tiny_set)
     yield win
     win.session.shutdown()
     assert win.session.threads_alive() == 0

@@ -15,6 +15,17 @@ FAST = Intervals(progress=0.02, latents=0.15, weights=0.1, eval_min=0.1, eval_ma
 WAIT_MS = 20_000
 
 
+def open_window(qtbot, data) -> MainWindow:
+    """The whole window on `data` (a tiny ImageSet), with fast snapshots and small batches, shown."""
+    win = MainWindow(data=data, intervals=FAST)
+    win.show_dialogs = False
+    win.controls.batch_size.setValue(32)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
 def train_until(qtbot, win: MainWindow, steps: int = 5) -> None:
     win.train()
     qtbot.waitUntil(lambda: win.step >= steps and win.decoder.ready, timeout=WAIT_MS)

@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui_lab import FAST, WAIT_MS
-from latentlab.gui.main_window import MainWindow
+from gui_lab import WAIT_MS, open_window
 from tests.tiny_sets import make_tiny_colour_set
 
 
 @pytest.fixture
 def colour_window(qtbot):
-    win = MainWindow(data=make_tiny_colour_set(), intervals=FAST)
-    win.show_dialogs = False
-    win.controls.batch_size.setValue(32)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, make_tiny_colour_set())
     yield win
     win.session.shutdown()
 
