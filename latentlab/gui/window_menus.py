@@ -14,6 +14,7 @@ from latentlab.gui.tools.invert import InvertTool
 from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.tools.posterior import PosteriorTool
 from latentlab.gui.tools.reconstruct import ReconstructTool
+from latentlab.gui.tools.traversals import TraversalsTool
 
 if TYPE_CHECKING:
     from latentlab.gui.main_window import MainWindow
@@ -27,6 +28,7 @@ TOOLS = (
     ("Reconstruct", ReconstructTool),
     ("Invert", InvertTool),
     ("Inpaint", InpaintTool),
+    ("Traversals", TraversalsTool),
 )
 
 
