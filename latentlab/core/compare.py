@@ -83,7 +83,7 @@ def describe(meters: QualityMeters, classes: int | None) -> list[tuple[str, str]
     return lines
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def report_font(size: int) -> ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1: only the fixed bitmap font
@@ -94,7 +94,7 @@ def render_report(columns: list[Column], reference: Reference, heading: str) -> 
     """The report as a uint8 RGB array [H, W, 3]."""
     if not columns:
         raise ValueError("nothing to compare")
-    title_font, text_font, small_font = _font(18), _font(14), _font(12)
+    title_font, text_font, small_font = report_font(18), report_font(14), report_font(12)
     tiles = []
     for column in columns:
         sheet = tile_images(np.asarray(column.images), ncols=GRID_SIDE)
