@@ -30,9 +30,15 @@ class ModelConfig:
     # Spectral normalisation of the GAN discriminator's layers (Miyato et al., 2018). A shape setting, not a
     # training one: it renames D's weights in the state dict, so a checkpoint must rebuild D the same way.
     spectral_norm: bool = False
+    # A conditional model (CVAE, conditional GAN): the classes it is told, in label order; () for none. The
+    # class is fed to the decoder/generator and to the encoder/discriminator (see core/models/conditioning.py).
+    class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         kind = kind_of(self.kind)
+        object.__setattr__(self, "class_names", tuple(str(name) for name in self.class_names))  # JSON gives lists
+        if len(self.class_names) == 1:
+            raise LatentlabError("a conditional model needs at least two classes to choose between")
         if self.arch not in ARCHS:
             raise LatentlabError(f"unknown architecture {self.arch!r}: use one of {', '.join(ARCHS)}")
         if self.latent_dim < 1:
@@ -50,6 +56,14 @@ class ModelConfig:
             raise LatentlabError(f"hidden width must be at least 8, got {self.hidden}")
         if self.spectral_norm and not kind.adversarial:
             raise LatentlabError("spectral normalisation applies to a GAN's discriminator: drop it for the VAE")
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.class_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -42,6 +42,7 @@ class Reference:
     feature_mean: np.ndarray | None = None
     feature_cov: np.ndarray | None = None
     class_hist: np.ndarray | None = None
+    labels: torch.Tensor | None = None  # int64 [N]: the held-out images' classes (a conditional VAE encodes with them)
 
     @property
     def n(self) -> int:
@@ -68,12 +69,16 @@ class QualityMeters:
     recon_mse: float | None = None
     kl_per_dim_nats: tuple[float, ...] | None = None
     inactive_dims: int | None = None
+    # A conditional model asked for each class in turn: the judge's top-1 agreement, mean and per class.
+    class_accuracy: float | None = None
+    class_accuracy_per_class: tuple[float, ...] | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["missing_classes"] = list(self.missing_classes)
-        if self.kl_per_dim_nats is not None:
-            out["kl_per_dim_nats"] = list(self.kl_per_dim_nats)
+        for key in ("kl_per_dim_nats", "class_accuracy_per_class"):
+            if out[key] is not None:
+                out[key] = list(out[key])
         return out
 
 
@@ -87,13 +92,14 @@ def prepare_reference(
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(len(data.test_images), size=min(n, len(data.test_images)), replace=False))
     images = images_to_tensor(data.test_images[pick], torch.device("cpu"))
+    labels = torch.from_numpy(np.asarray(data.test_labels[pick], dtype=np.int64))
     try:
         judge = get_judge(data, cache=cache, progress=progress, should_stop=should_stop)
     except NotJudgeable as exc:
-        return Reference(data.name, images, None, str(exc))
+        return Reference(data.name, images, None, str(exc), labels=labels)
     features, probs = judge.run(images)
     mean, cov = metrics.feature_stats(features)
-    return Reference(data.name, images, judge, "", mean, cov, metrics.class_histogram(probs, len(judge.class_names)))
+    return Reference(data.name, images, judge, "", mean, cov, metrics.class_histogram(probs, len(judge.class_names)), labels)
 
 
 @torch.no_grad()
@@ -103,10 +109,25 @@ def generate(model: VAE | GAN, n: int, seed: int = 0, chunk: int = 1000) -> torc
     was_training = model.training
     model.eval()
     try:
-        out = [model.decode(torch.randn(min(chunk, n - s), model.config.latent_dim, generator=rng)) for s in range(0, n, chunk)]
+        classes = asked_classes(model, n)
+        out = [model.decode(torch.randn(min(chunk, n - s), model.config.latent_dim, generator=rng),
+                            None if classes is None else classes[s : s + chunk]) for s in range(0, n, chunk)]
     finally:
         model.train(was_training)
     return torch.cat(out).float()
+
+
+def asked_classes(model: VAE | GAN, n: int) -> torch.Tensor | None:
+    """What `generate` asks a conditional model for: the classes in turn (sample i: class i mod K)."""
+    return torch.arange(n) % model.config.num_classes if model.config.conditional else None
+
+
+def class_accuracy(samples: torch.Tensor, asked: torch.Tensor, reference: Reference) -> dict:
+    """The judge's top-1 agreement with the class each sample was asked for: mean over classes and per class."""
+    _, probs = reference.judge.run(samples)
+    hits = (np.asarray(probs).argmax(axis=1) == asked.numpy())
+    per_class = tuple(float(hits[asked.numpy() == k].mean()) for k in range(int(asked.max()) + 1))
+    return {"class_accuracy": float(np.mean(per_class)), "class_accuracy_per_class": per_class}
 
 
 def judge_images(images: torch.Tensor, reference: Reference) -> dict:
@@ -128,19 +149,20 @@ def judge_images(images: torch.Tensor, reference: Reference) -> dict:
 
 
 @torch.no_grad()
-def vae_extras(vae: VAE, images: torch.Tensor, seed: int = 0) -> dict:
+def vae_extras(vae: VAE, images: torch.Tensor, seed: int = 0, labels: torch.Tensor | None = None) -> dict:
     """Negative ELBO terms, KL per latent dimension, inactive dimensions and reconstruction MSE on `images`."""
     was_training = vae.training
     vae.eval()
     try:
-        elbo = evaluate_vae(vae, images, seed=seed)
+        elbo = evaluate_vae(vae, images, seed=seed, labels=labels)
         kl_sum, sq_err = None, 0.0
         for start in range(0, len(images), 1000):
             x = images[start : start + 1000]
-            mu, logvar = vae.encode(x)
+            y = None if labels is None else labels[start : start + 1000]
+            mu, logvar = vae.encode(x, y)
             kl = kl_to_standard_normal(mu, logvar).sum(dim=0).double()
             kl_sum = kl if kl_sum is None else kl_sum + kl
-            sq_err += float((vae.decode(mu) - x).double().pow(2).sum())
+            sq_err += float((vae.decode(mu, y) - x).double().pow(2).sum())
     finally:
         vae.train(was_training)
     kl_per_dim = (kl_sum / len(images)).numpy()
@@ -160,7 +182,10 @@ def measure(model: VAE | GAN, reference: Reference, *, step: int = 0, seed: int 
     samples = generate(model, reference.n, seed=seed)
     found = judge_images(samples, reference)
     kind = model.config.kind
-    extras = vae_extras(model, reference.images, seed=seed) if kind_of(kind).has_encoder else {}
+    labels = reference.labels if model.config.conditional else None
+    extras = vae_extras(model, reference.images, seed=seed, labels=labels) if kind_of(kind).has_encoder else {}
+    if model.config.conditional and reference.judge is not None:
+        extras.update(class_accuracy(samples, asked_classes(model, reference.n), reference))
     return QualityMeters(model=kind, step=step, samples=reference.n, **found, **extras)
 
 

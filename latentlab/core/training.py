@@ -67,6 +67,11 @@ class Trainer:
                 f"data {data.name} has {data.channels}x{data.image_size}x{data.image_size} images but the model "
                 f"expects {model_config.channels}x{model_config.image_size}x{model_config.image_size}"
             )
+        if model_config.conditional and tuple(data.class_names) != model_config.class_names:
+            raise LatentlabError(
+                f"the conditional model knows the classes {', '.join(model_config.class_names)}, but {data.name} has "
+                f"{', '.join(data.class_names)}: train it on the data it was made for"
+            )
         self.model_config = model_config
         self.train_config = train_config
         self.data = data
@@ -77,6 +82,10 @@ class Trainer:
         self.model = build_model(model_config).to(self.device)
         self.train_x = images_to_tensor(data.train_images, self.device)
         self.test_x = images_to_tensor(data.test_images, self.device)
+        # Conditional models: each batch's classes (`batch_labels`, set by next_batch), and the held-out ones.
+        self.train_y = torch.from_numpy(np.asarray(data.train_labels, dtype=np.int64)).to(self.device)
+        self.test_y = torch.from_numpy(np.asarray(data.test_labels, dtype=np.int64)).to(self.device)
+        self.batch_labels: torch.Tensor | None = None
         self.batch_size = self.parallel.global_batch_size(min(train_config.batch_size, len(self.train_x)))
         self.batches_per_epoch = max(1, len(self.train_x) // self.batch_size)
         self.step = 0
@@ -116,14 +125,23 @@ class Trainer:
         position = self.step % self.batches_per_epoch
         if position == 0 and self.step > 0:
             self._order = torch.randperm(len(self.train_x), generator=self.rng)
-        index = self._order[position * self.batch_size : (position + 1) * self.batch_size]
-        return self.train_x[self.parallel.shard(index).to(self.device)]
+        index = self.parallel.shard(self._order[position * self.batch_size : (position + 1) * self.batch_size]).to(self.device)
+        self.batch_labels = self.train_y[index] if self.model_config.conditional else None
+        return self.train_x[index]
 
     def noise(self, n: int) -> torch.Tensor:
         """Noise for the n images of this process's share of the batch. Drawn for the whole global batch
         and then sharded, so every process's generator stays in step and each gets different noise."""
         z = torch.randn(n * self.parallel.world_size, self.model_config.latent_dim, generator=self.rng)
         return self.parallel.shard(z).to(self.device)
+
+    def sample_labels(self, n: int) -> torch.Tensor | None:
+        """Classes to ask a conditional generator for (uniform over the classes, drawn like `noise`); None
+        for an unconditional model."""
+        if not self.model_config.conditional:
+            return None
+        y = torch.randint(self.model_config.num_classes, (n * self.parallel.world_size,), generator=self.rng)
+        return self.parallel.shard(y).to(self.device)
 
     def train_step(self) -> StepReport:
         if self._last_time is None:
@@ -241,7 +259,7 @@ class VAETrainer(Trainer):
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
         eps = self.noise(len(batch))
         with self.precision.autocast():
-            logits, mu, logvar = self.train_vae(batch, eps)
+            logits, mu, logvar = self.train_vae(batch, eps, self.batch_labels)
             terms = self.vae.elbo_terms(batch, logits, mu, logvar, beta=self.train_config.beta)
         self.backward_and_step(terms.objective, self.optimizer, "VAE loss")
         metrics = {
@@ -254,10 +272,11 @@ class VAETrainer(Trainer):
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
         """Held-out negative ELBO per image in nats (one seeded posterior sample per image)."""
-        return evaluate_model(self.vae, self.test_x, self.train_config, chunk)
+        return evaluate_model(self.vae, self.test_x, self.train_config, chunk, self.test_y)
 
 
-def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000) -> dict[str, float]:
+def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000,
+                 labels: torch.Tensor | None = None) -> dict[str, float]:
     rng = torch.Generator().manual_seed(seed + 1)
     was_training = vae.training
     vae.eval()
@@ -266,7 +285,8 @@ def evaluate_vae(vae: VAE, images: torch.Tensor, *, seed: int = 0, chunk: int = 
         for start in range(0, len(images), chunk):
             x = images[start : start + chunk]
             eps = torch.randn(len(x), vae.config.latent_dim, generator=rng).to(x.device)
-            logits, mu, logvar = vae(x, eps)
+            y = _chunk_labels(vae, labels, start, chunk)
+            logits, mu, logvar = vae(x, eps, y)
             terms = vae.elbo_terms(x, logits, mu, logvar)
             totals["recon"] += float(terms.recon) * len(x)
             totals["kl"] += float(terms.kl) * len(x)
@@ -319,39 +339,52 @@ class GANTrainer(Trainer):
 
     def optimise(self, batch: torch.Tensor) -> dict[str, float]:
         G, D, objective = self.train_g, self.train_d, self.objective
-        real = GAN.to_model_range(batch)
+        real, real_y = GAN.to_model_range(batch), self.batch_labels
         # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise;
         # only the last fake batch also trains G, so only it keeps G's graph.
         for i in range(objective.d_steps):
             with self.precision.autocast():
                 with torch.set_grad_enabled(i == objective.d_steps - 1):
-                    fake = G(self.noise(len(batch)))
-                real_scores = D(real)
-                fake_scores = D(fake.detach())
+                    fake_y = self.sample_labels(len(batch))
+                    fake = G(self.noise(len(batch)), fake_y)
+                real_scores = D(real, real_y)
+                fake_scores = D(fake.detach(), fake_y)
                 d_loss = objective.discriminator_loss(real_scores, fake_scores)
             if objective.gp_weight:
-                d_loss = d_loss + objective.gp_weight * gradient_penalty(self.gan.discriminator, real, fake, self.rng)
+                # The penalty's points mix a real and a fake image: judged as the real image's class.
+                critic = lambda x: self.gan.discriminator(x, real_y)  # noqa: E731
+                d_loss = d_loss + objective.gp_weight * gradient_penalty(critic, real, fake, self.rng)
             self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
 
         # D's gradients from the generator's pass are discarded (zeroed before D's next step), so they are not
         # averaged across ranks.
         with self.parallel.no_sync(D):
             with self.precision.autocast():
-                g_loss = objective.generator_loss(D(fake))
+                g_loss = objective.generator_loss(D(fake, fake_y))
             self.backward_and_step(g_loss, self.opt_g, "generator loss")
         return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores)}
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
         """What D says about held-out images and as many seeded samples (probabilities or critic scores)."""
-        return evaluate_model(self.gan, self.test_x, self.train_config, chunk)
+        return evaluate_model(self.gan, self.test_x, self.train_config, chunk, self.test_y)
 
 
-def evaluate_model(model: VAE | GAN, images: torch.Tensor, train_config: TrainConfig, chunk: int = 1000) -> dict[str, float]:
-    """The held-out figures of either kind, seeded from the run's config (what a trainer's `evaluate` reports)."""
+def evaluate_model(model: VAE | GAN, images: torch.Tensor, train_config: TrainConfig, chunk: int = 1000,
+                   labels: torch.Tensor | None = None) -> dict[str, float]:
+    """The held-out figures of either kind, seeded from the run's config (what a trainer's `evaluate` reports);
+    a conditional model needs the images' `labels` (its samples are asked for the same classes)."""
     if isinstance(model, VAE):
-        return evaluate_vae(model, images, seed=train_config.seed, chunk=chunk)
-    return evaluate_gan(model, images, seed=train_config.seed, chunk=chunk, gan_loss=train_config.gan_loss)
+        return evaluate_vae(model, images, seed=train_config.seed, chunk=chunk, labels=labels)
+    return evaluate_gan(model, images, seed=train_config.seed, chunk=chunk, gan_loss=train_config.gan_loss, labels=labels)
+
+
+def _chunk_labels(model, labels: torch.Tensor | None, start: int, chunk: int) -> torch.Tensor | None:
+    if not model.config.conditional:
+        return None
+    if labels is None:
+        raise LatentlabError("a conditional model is evaluated with the images' classes: pass their labels")
+    return labels[start : start + chunk]
 
 
 def gan_metric_names(gan_loss: str) -> tuple[str, ...]:
@@ -365,7 +398,8 @@ def d_outputs(objective: GanObjective, real_scores: torch.Tensor, fake_scores: t
     return {"critic_real": float(real_scores.detach().mean()), "critic_fake": float(fake_scores.detach().mean())}
 
 
-def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000, gan_loss: str = "ns") -> dict[str, float]:
+def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 1000, gan_loss: str = "ns",
+                 labels: torch.Tensor | None = None) -> dict[str, float]:
     objective = OBJECTIVES[gan_loss]
     rng = torch.Generator().manual_seed(seed + 1)
     was_training = gan.training
@@ -375,7 +409,8 @@ def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 
         for start in range(0, len(images), chunk):
             x = images[start : start + chunk]
             z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
-            means = d_outputs(objective, gan.discriminator(GAN.to_model_range(x)), gan.discriminator(gan.generator(z)))
+            y = _chunk_labels(gan, labels, start, chunk)
+            means = d_outputs(objective, gan.discriminator(GAN.to_model_range(x), y), gan.discriminator(gan.generator(z, y), y))
             for name, mean in means.items():
                 totals[name] = totals.get(name, 0.0) + mean * len(x)
     gan.train(was_training)

@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from latentlab.core.config import ModelConfig
+from latentlab.core.models.conditioning import with_class
 from latentlab.core.models.layers import ConvDecoder, ConvEncoder, mlp
 
 
@@ -21,17 +22,19 @@ class Generator(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         side, c = config.image_size, config.channels
+        inputs = config.latent_dim + config.num_classes  # a conditional G reads the class beside the noise
+        self.config = config
         if config.arch == "mlp":
             body = nn.Sequential(
-                mlp([config.latent_dim, config.hidden // 2, config.hidden, c * side * side]),
+                mlp([inputs, config.hidden // 2, config.hidden, c * side * side]),
                 nn.Unflatten(1, (c, side, side)),
             )
         else:
-            body = ConvDecoder(config, in_features=config.latent_dim, batch_norm=True)
+            body = ConvDecoder(config, in_features=inputs, batch_norm=True)
         self.net = nn.Sequential(body, nn.Tanh())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(with_class(z, y, self.config, classes_in_turn=True))
 
 
 class Discriminator(nn.Module):
@@ -46,15 +49,23 @@ class Discriminator(nn.Module):
         else:
             features = ConvEncoder(config, activation=_leaky)
             width = features.out_features
+        self.config = config
         self.net = nn.Sequential(features, nn.Linear(width, 1))
+        # Projection (conditional D): the class's learned vector dotted with the image's features.
+        self.embed = nn.Embedding(config.num_classes, width) if config.conditional else None
         if config.spectral_norm:
             for module in list(self.net.modules()):
                 if isinstance(module, (nn.Linear, nn.Conv2d)):
                     spectral_norm(module)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Images in [-1, 1] -> one real-vs-fake logit per image."""
-        return self.net(x).squeeze(1)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] (and for a conditional D their classes) -> one real-vs-fake logit per image."""
+        if self.embed is None:
+            return self.net(x).squeeze(1)
+        if y is None:
+            raise ValueError(f"this discriminator is conditional on {self.config.num_classes} classes: pass the classes")
+        features = self.net[0](x)
+        return self.net[1](features).squeeze(1) + (self.embed(torch.as_tensor(y, device=x.device).long()) * features).sum(1)
 
 
 def _leaky() -> nn.Module:
@@ -70,9 +81,9 @@ class GAN(nn.Module):
         self.generator = Generator(config)
         self.discriminator = Discriminator(config)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Noise z -> images G(z) in [0, 1]."""
-        return (self.generator(z) + 1.0) * 0.5
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Noise z (and for a conditional GAN the class y) -> images G(z[, y]) in [0, 1]."""
+        return (self.generator(z, y) + 1.0) * 0.5
 
     @staticmethod
     def to_model_range(images01: torch.Tensor) -> torch.Tensor:

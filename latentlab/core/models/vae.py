@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.core.config import ModelConfig
+from latentlab.core.models.conditioning import with_class
 from latentlab.core.models.layers import ConvDecoder, ConvEncoder, mlp
 
 
@@ -112,6 +113,7 @@ class VAE(nn.Module):
         self.config = config
         d = config.latent_dim
         pixels = config.channels * config.image_size**2
+        k = config.num_classes  # a CVAE: the class joins the latent (decoder) and the features (encoder)
         if config.arch == "mlp":
             # Asymmetric on purpose: the encoder only has to summarise an image, so one wide layer does;
             # the decoder has to draw one from a few numbers (two on the window's latent plane), so it gets
@@ -121,16 +123,16 @@ class VAE(nn.Module):
             h = config.hidden
             self.encoder = nn.Sequential(nn.Flatten(), mlp([pixels, h], activation=nn.SiLU, final_activation=True))
             self.decoder = nn.Sequential(
-                mlp([d, h // 2, h, pixels], activation=nn.SiLU),
+                mlp([d + k, h // 2, h, pixels], activation=nn.SiLU),
                 nn.Unflatten(1, (config.channels, config.image_size, config.image_size)),
             )
             features = h
         else:
             self.encoder = ConvEncoder(config)
-            self.decoder = ConvDecoder(config, in_features=d)
+            self.decoder = ConvDecoder(config, in_features=d + k)
             features = self.encoder.out_features
         # One head outputs both mu and logvar of q(z|x).
-        self.to_gaussian = nn.Linear(features, 2 * d)
+        self.to_gaussian = nn.Linear(features + k, 2 * d)
         # Colour: the discretized logistic's scale per channel, learned with the rest (starts at 1/10 of the range).
         self.log_scale = nn.Parameter(torch.full((config.channels,), math.log(0.1))) if config.channels == 3 else None
 
@@ -147,19 +149,19 @@ class VAE(nn.Module):
                    beta: float = 1.0) -> ElboTerms:
         return neg_elbo(x, logits, mu, logvar, beta, self.log_scale)
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x in [0, 1] -> (mu, logvar) of q(z|x)."""
-        mu, logvar = self.to_gaussian(self.encoder(x)).chunk(2, dim=1)
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x in [0, 1] (and for a CVAE its class y) -> (mu, logvar) of q(z|x[, y])."""
+        mu, logvar = self.to_gaussian(with_class(self.encoder(x), y, self.config)).chunk(2, dim=1)
         return mu, logvar
 
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+    def decode_logits(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.decoder(with_class(z, y, self.config, classes_in_turn=True))
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """z -> images in [0, 1] (the Bernoulli means)."""
-        return torch.sigmoid(self.decode_logits(z))
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """z (and for a CVAE the class y) -> images in [0, 1] (the likelihood's means)."""
+        return torch.sigmoid(self.decode_logits(z, y))
 
-    def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None):
-        mu, logvar = self.encode(x)
+    def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None, y: torch.Tensor | None = None):
+        mu, logvar = self.encode(x, y)
         z = reparameterize(mu, sigma_from_logvar(logvar), eps)
-        return self.decode_logits(z), mu, logvar
+        return self.decode_logits(z, y), mu, logvar
