@@ -48,7 +48,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
     images = images_to_tensor(data.test_images, torch.device("cpu"))
     gan_loss = checkpoint.train_config.gan_loss
-    raw = evaluate_model(model, images, checkpoint.train_config)
+    labels = torch.from_numpy(data.test_labels) if config.conditional else None
+    raw = evaluate_model(model, images, checkpoint.train_config, labels=labels)
     result: dict[str, object] = {"model": config.kind, "n": int(raw["n"]), "data": spec, "step": checkpoint.step}
     if kind_of(config.kind).has_encoder:
         result.update(neg_elbo_nats=raw["neg_elbo"], recon_nats=raw["recon"], kl_nats=raw["kl"])
@@ -91,6 +92,8 @@ def meters_json(meters) -> dict[str, object]:
         out["meters_note"] = meters.note
     if meters.kl_per_dim_nats is not None:  # an encoder's posterior was measured
         out.update(recon_mse=meters.recon_mse, kl_per_dim_nats=list(meters.kl_per_dim_nats), inactive_dims=meters.inactive_dims)
+    if meters.class_accuracy is not None:  # a conditional model, asked for each class in turn
+        out.update(class_accuracy=meters.class_accuracy, class_accuracy_per_class=list(meters.class_accuracy_per_class))
     return out
 
 
@@ -115,6 +118,10 @@ def meters_summary(meters) -> list[str]:
             f"posterior: {meters.inactive_dims} of {len(meters.kl_per_dim_nats)} latent dims inactive "
             f"(KL < {INACTIVE_KL_NATS:g} nats); reconstruction MSE {meters.recon_mse:.4f} per pixel"
         )
+    if meters.class_accuracy is not None:
+        worst = min(meters.class_accuracy_per_class)
+        lines.append(f"class accuracy: asked for each class, the judge sees that class {meters.class_accuracy:.1%} "
+                     f"of the time (worst class {worst:.1%})")
     return lines
 
 

@@ -23,12 +23,35 @@ def frame_count(text: str) -> int:
     return value
 
 
+CLASS_HELP = "a conditional model's class, by name or number (default: the classes in turn)"
+
+
+def asked_class(checkpoint, asked: str | None):
+    """The class `--class` names (a name or a number) as a one-element tensor; None when not given. Refused in
+    one line for an unconditional model or a class it does not know."""
+    import torch
+
+    names = checkpoint.model_config.class_names
+    if asked is None:
+        return None
+    if not names:
+        raise LatentlabError(f"--class {asked}: this {checkpoint.model_config.kind.upper()} is not conditional; "
+                             "train one with `latentlab train --conditional`")
+    if asked in names:
+        return torch.tensor([names.index(asked)])
+    if asked.strip().isdigit() and int(asked) < len(names):
+        return torch.tensor([int(asked)])
+    listed = ", ".join(f"{i} ({name})" for i, name in enumerate(names))
+    raise LatentlabError(f"--class {asked}: not one of this model's classes: {listed}")
+
+
 def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     sample = commands.add_parser("sample", help="write a PNG grid of images decoded from z ~ N(0, I)")
     sample.add_argument("checkpoint", metavar="FILE")
     sample.add_argument("--out", required=True, metavar="PNG")
     sample.add_argument("--n", type=positive_int, default=64, metavar="N")
     sample.add_argument("--seed", type=int, default=0, metavar="S")
+    sample.add_argument("--class", dest="class_", metavar="K", help=CLASS_HELP)
     sample.set_defaults(handler=cmd_sample)
 
     data_help = "held-out images of this data set (default: the data the checkpoint was trained on)"
@@ -44,6 +67,8 @@ def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     interpolate.add_argument("--data", metavar="SPEC", help=data_help)
     interpolate.add_argument("--data-dir", metavar="DIR")
     interpolate.add_argument("--seed", type=int, default=0, metavar="S", help="GAN: seed of the two noise vectors")
+    interpolate.add_argument("--class", dest="class_", metavar="K",
+                             help="a conditional model's class for every frame (default: the first image's; GAN: 0)")
     interpolate.set_defaults(handler=cmd_interpolate)
 
     export = commands.add_parser("export-latents", help="write the posterior means of every held-out image as CSV (VAE)")
@@ -58,6 +83,7 @@ def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     synthesize.add_argument("--out", required=True, metavar="DIR", help="folder for the PNGs (created if missing)")
     synthesize.add_argument("--n", type=positive_int, required=True, metavar="N")
     synthesize.add_argument("--seed", type=int, default=0, metavar="S")
+    synthesize.add_argument("--class", dest="class_", metavar="K", help=CLASS_HELP)
     synthesize.set_defaults(handler=cmd_synthesize)
 
 
@@ -69,9 +95,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_writable(out)
     checkpoint, model = load_for_inference(args.checkpoint)
+    label = asked_class(checkpoint, args.class_)
     z = torch.randn(args.n, checkpoint.model_config.latent_dim, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
-        images = model.decode(z).numpy()
+        images = model.decode(z, label).numpy()
     save_grid(images, out)
     print(f"wrote {args.n} samples to {out}", file=sys.stderr)
     return 0
@@ -96,7 +123,8 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
         for option, index in (("--from", start), ("--to", end)):
             if index >= count:
                 raise LatentlabError(f"{option} {index}: {spec} has {count:,} held-out images, numbered 0 to {count - 1:,}")
-        a, b = encode_means(model, data.test_images[[start, end]])
+        labels = data.test_labels[[start, end]] if config.conditional else None
+        a, b = encode_means(model, data.test_images[[start, end]], labels=labels)
         names = [data.class_names[data.test_labels[i]] for i in (start, end)]
         what = f"held-out #{start} ({names[0]}) to #{end} ({names[1]})"
     else:
@@ -110,8 +138,11 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
         what = f"two noise vectors (seed {args.seed})"
     method = "slerp" if args.slerp else "linear"
     z = interpolation_path(a, b, args.frames, method)
+    label = asked_class(checkpoint, args.class_)
+    if label is None and config.conditional:  # one class for the whole walk: the style moves, not the content
+        label = torch.tensor([int(labels[0]) if kind_of(config.kind).has_encoder else 0])
     with torch.no_grad():
-        frames = model.decode(torch.from_numpy(z.astype(np.float32))).clamp(0.0, 1.0).numpy()
+        frames = model.decode(torch.from_numpy(z.astype(np.float32)), label).clamp(0.0, 1.0).numpy()
     save_gif(frames, out)
     print(f"wrote {args.frames} frames ({method}, {what}) to {out}", file=sys.stderr)
     return 0
@@ -129,7 +160,7 @@ def cmd_export_latents(args: argparse.Namespace) -> int:
     if not kind_of(checkpoint.model_config.kind).has_encoder:
         raise LatentlabError(f"{args.checkpoint}: a GAN has no encoder, so images have no latents to export: use a VAE checkpoint")
     spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)
-    mu = encode_means(model, data.test_images)
+    mu = encode_means(model, data.test_images, labels=data.test_labels if checkpoint.model_config.conditional else None)
     save_latents_csv(out, np.arange(len(mu)), data.test_labels, mu)
     print(f"wrote the {mu.shape[1]}-D means of {len(mu):,} held-out images of {spec} to {out}", file=sys.stderr)
     return 0
@@ -142,6 +173,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
 
     out = prepare_folder(Path(args.out))
     checkpoint, model = load_for_inference(args.checkpoint)
+    label = asked_class(checkpoint, args.class_)
     generator = torch.Generator().manual_seed(args.seed)
     digits = max(4, len(str(args.n - 1)))
     written = 0
@@ -149,7 +181,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         count = min(SYNTH_CHUNK, args.n - start)
         z = torch.randn(count, checkpoint.model_config.latent_dim, generator=generator)
         with torch.no_grad():
-            images = model.decode(z).clamp(0.0, 1.0).numpy()
+            images = model.decode(z, label).clamp(0.0, 1.0).numpy()
         for offset, image in enumerate(images):
             save_png(to_uint8_image(image), out / f"sample-{start + offset:0{digits}d}.png")
             written += 1

@@ -43,7 +43,9 @@ class RunPrinter:
     def header(self, info: RunInfo) -> str:
         mc, tc = info.model_config, info.train_config
         return (
-            f"training {mc.kind} ({mc.arch}, latent {mc.latent_dim}) on {info.data_name}: "
+            f"training {mc.kind} ({mc.arch}, latent {mc.latent_dim}"
+            + (f", conditional on {mc.num_classes} classes" if mc.conditional else "")
+            + f") on {info.data_name}: "
             f"{info.n_train:,} images, {info.n_test:,} held out, device {info.device}, "
             + (f"{info.precision}, " if info.precision else "")
             + (f"{info.world_size} processes ({info.batch_size // info.world_size} images each per step), " if info.world_size > 1 else "")

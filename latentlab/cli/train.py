@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import threading
@@ -42,6 +43,8 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--gan-loss", choices=KINDS["gan"].losses,
                         help="GAN objective: ns (non-saturating, default), hinge, or wgan-gp (Wasserstein + gradient penalty)")
     parser.add_argument("--spectral-norm", action="store_true", default=None, help="spectral normalisation in the GAN's discriminator")
+    parser.add_argument("--conditional", action="store_true", default=None,
+                        help="a class-conditional model (CVAE, or a GAN with a projection discriminator): needs labelled data")
     parser.add_argument("--seed", type=int, metavar="S", help="default: 0")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--amp", action="store_true",
@@ -140,6 +143,20 @@ def configs_for_training(args: argparse.Namespace, resumed, spec: str = "builtin
     return model_config, train_config
 
 
+def labelled_data(spec: str, data_dir: str | None, model_config, seed: int, progress):
+    """The data a conditional run trains on, refused in one line when it has no classes to condition on."""
+    from latentlab.core.data import load_data
+
+    data = load_data(spec, data_dir, channels=model_config.channels, image_size=model_config.image_size, seed=seed,
+                     progress=progress)
+    if data.num_classes < 2:
+        raise LatentlabError(
+            f"--conditional: {spec} has no classes to condition on (one class, {data.class_names[0]!r}): "
+            "put its images in one sub-folder per class, or train without --conditional"
+        )
+    return data
+
+
 def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
     """A resumed run keeps its model and objective: a flag asking for another one is an error, not ignored.
     (The budget, --lr, --device, --amp and --data may change.)"""
@@ -155,6 +172,7 @@ def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
         ("--seed", args.seed, tc.seed),
         ("--gan-loss", args.gan_loss, tc.gan_loss),
         ("--spectral-norm", args.spectral_norm, mc.spectral_norm),
+        ("--conditional", args.conditional, mc.conditional),
     )
     for flag, given, saved in fixed:
         if given is not None and given != saved:
@@ -182,7 +200,11 @@ def train(args: argparse.Namespace, parallel) -> int:
     progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
     model_config, train_config = configs_for_training(args, resumed, spec, note=progress.line)
     train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
-    plan = RunPlan(model_config, train_config, spec, args.data_dir, resume=resumed, out=out, save_every=args.save_every)
+    data = None
+    if args.conditional and resumed is None:  # the classes are part of the model: read them from the data now
+        data = labelled_data(spec, args.data_dir, model_config, train_config.seed, progress.line)
+        model_config = dataclasses.replace(model_config, class_names=tuple(data.class_names))
+    plan = RunPlan(model_config, train_config, spec, args.data_dir, data=data, resume=resumed, out=out, save_every=args.save_every)
     driver = RunDriver(plan, parallel=parallel, on_status=progress.line)
     printer = RunPrinter(progress, resuming=resumed is not None)
     try:

@@ -139,8 +139,9 @@ def plane_grid(plane: PlaneMap, n: int) -> np.ndarray:
     return plane.to_latent(prior_grid(n))
 
 
-def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 1000) -> np.ndarray:
-    """The posterior means mu of q(z|x) for uint8 images [N, C, H, W] -> float32 [N, D].
+def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 1000, labels: np.ndarray | None = None) -> np.ndarray:
+    """The posterior means mu of q(z|x) for uint8 images [N, C, H, W] -> float32 [N, D] (a CVAE's q(z|x, y)
+    with the images' `labels`).
 
     Runs in eval mode without gradients, in chunks, on the model's device; restores the training mode.
     """
@@ -157,7 +158,8 @@ def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 10
             for start in range(0, len(images_uint8), chunk):
                 batch = torch.tensor(images_uint8[start : start + chunk])  # a copy: the images may be read-only
                 x = batch.to(device=device, dtype=torch.float32).div_(255.0)
-                mu, _ = vae.encode(x)
+                y = None if labels is None else torch.as_tensor(np.asarray(labels[start : start + chunk]), device=device)
+                mu, _ = vae.encode(x, y)
                 means.append(mu.detach().to("cpu", torch.float32).numpy())
     finally:
         vae.train(was_training)

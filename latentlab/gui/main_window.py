@@ -258,6 +258,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
         try:
             checkpoint = load_checkpoint(path)
+            if checkpoint.model_config.conditional:
+                raise LatentlabError(
+                    f"{path}: a conditional model (classes {', '.join(checkpoint.model_config.class_names[:4])}, ...): "
+                    "the window does not show conditional models yet; use `latentlab sample --class` and `latentlab eval`"
+                )
             checkpoint.build_model()  # refuses weights that do not fit before anything changes
         except LatentlabError as exc:
             self.show_error(str(exc))
