@@ -32,8 +32,9 @@ class TraversalsTool(QtWidgets.QWidget):
         self.refreshes = 0
         self._last = -np.inf
         self._stale = True
-        self._timer = QtCore.QTimer(self, singleShot=True)
-        self._timer.timeout.connect(self.refresh)
+        # Precise: a coarse timer may fire 5% early; the check in schedule() keeps the once-a-second promise.
+        self._timer = QtCore.QTimer(self, singleShot=True, timerType=QtCore.Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self.schedule)
 
         self.bars = DimensionBars()
         self.summary = style.hint_label("")
