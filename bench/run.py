@@ -9,6 +9,7 @@ shared between them):
                                        gui_lag_p95_ms, app_vs_headless_throughput, startup_s
   bench/colour_budgets.py N times      colour64_decode_p95_ms, colour64_grid8_ms, colour64_strip16_ms (64x64 RGB
                                        conv VAE training); colour training throughput at 32/64 px under details
+  bench/class_accuracy.py              class_accuracy_c{vae,gan}_{shapes,mnist}: conditional models after 10 epochs
   bench/vae_mnist.py --repeats N       vae_mnist_neg_elbo_10ep, vae_mnist_vs_reference_time_ratio
                                        (skipped, with the reason, without ../shared/data/mnist)
   bench/scaling.py --repeats N         the data-size x latent-dim table, under "scaling" (no budgets)
@@ -36,6 +37,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from class_accuracy import BUDGETS as CLASS_BUDGETS  # noqa: E402
 from colour_budgets import BUDGETS as COLOUR_BUDGETS  # noqa: E402
 from gui_budgets import BUDGETS as GUI_BUDGETS  # noqa: E402
 
@@ -104,6 +106,21 @@ def colour_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str,
     return figures, details
 
 
+def class_accuracy_figures(quick: bool) -> dict[str, Any]:
+    """One run (the figures are deterministic per seed): each conditional kind on each data set, judged."""
+    result = run_json("class_accuracy.py", ["--quick"] if quick else [], timeout=3600)
+    figures = {}
+    for data, budget in CLASS_BUDGETS.items():
+        for kind in ("vae", "gan"):
+            key = f"{kind}_{data}"
+            name = f"class_accuracy_c{kind}_{data}"
+            if key in result:
+                figures[name] = figure([result[key]["class_accuracy"]], budget, worst_class=result[key]["worst_class"])
+            else:
+                figures[name] = skipped(result.get(f"{data}_skipped", "not measured"), f"{budget[0]} {budget[1]:g}")
+    return figures
+
+
 def mnist_figures(
     repeats: int, device: str, mnist_dir: str | None, threads: int | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -170,6 +187,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
         errors["colour_budgets"] = str(exc)
         result.update({name: skipped(f"colour_budgets failed: {exc}", f"{b[0]} {b[1]:g}") for name, b in COLOUR_BUDGETS.items()})
+
+    log("class accuracy of the conditional models (10 epochs each)")
+    try:
+        result.update(class_accuracy_figures(args.quick))
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
+        errors["class_accuracy"] = str(exc)
 
     log(f"VAE on MNIST: {repeats} repeat(s) of 10 epochs")
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import threading
@@ -33,7 +32,8 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
     budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
     parser.add_argument("--latent-dim", type=positive_int, metavar="D",
-                        help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values()))
+                        help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values())
+                        + "; a conditional VAE " + str(KINDS["vae"].conditional_defaults.get("latent_dim", KINDS["vae"].defaults["latent_dim"])))
     parser.add_argument("--arch", choices=ARCHS,
                         help="default: " + ", ".join(f"{k.defaults['arch']} for the {k.title}" for k in KINDS.values()))
     parser.add_argument("--batch-size", type=positive_int, metavar="B",
@@ -119,7 +119,7 @@ def configs_for_training(args: argparse.Namespace, resumed, spec: str = "builtin
     shape = choose_shape(spec, args.color, args.image_size)
     if shape.note and note is not None:
         note(shape.note)
-    defaults = model_defaults(kind, args.arch, shape.image_size)
+    defaults = model_defaults(kind, args.arch, shape.image_size, conditional=bool(args.conditional))
     model_config = ModelConfig(
         kind=kind,
         arch=defaults["arch"],
@@ -141,20 +141,6 @@ def configs_for_training(args: argparse.Namespace, resumed, spec: str = "builtin
         gan_loss=args.gan_loss or "ns",
     )
     return model_config, train_config
-
-
-def labelled_data(spec: str, data_dir: str | None, model_config, seed: int, progress):
-    """The data a conditional run trains on, refused in one line when it has no classes to condition on."""
-    from latentlab.core.data import load_data
-
-    data = load_data(spec, data_dir, channels=model_config.channels, image_size=model_config.image_size, seed=seed,
-                     progress=progress)
-    if data.num_classes < 2:
-        raise LatentlabError(
-            f"--conditional: {spec} has no classes to condition on (one class, {data.class_names[0]!r}): "
-            "put its images in one sub-folder per class, or train without --conditional"
-        )
-    return data
 
 
 def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
@@ -200,11 +186,8 @@ def train(args: argparse.Namespace, parallel) -> int:
     progress = Progress(None if parallel.is_main else open(os.devnull, "w"))
     model_config, train_config = configs_for_training(args, resumed, spec, note=progress.line)
     train_config = train_config.with_changes(device=parallel.device_name(train_config.device))
-    data = None
-    if args.conditional and resumed is None:  # the classes are part of the model: read them from the data now
-        data = labelled_data(spec, args.data_dir, model_config, train_config.seed, progress.line)
-        model_config = dataclasses.replace(model_config, class_names=tuple(data.class_names))
-    plan = RunPlan(model_config, train_config, spec, args.data_dir, data=data, resume=resumed, out=out, save_every=args.save_every)
+    plan = RunPlan(model_config, train_config, spec, args.data_dir, resume=resumed, out=out, save_every=args.save_every,
+                   conditional=bool(args.conditional) and resumed is None)
     driver = RunDriver(plan, parallel=parallel, on_status=progress.line)
     printer = RunPrinter(progress, resuming=resumed is not None)
     try:

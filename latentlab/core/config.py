@@ -122,12 +122,14 @@ def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {name: dict(kind.defaults) for name, kind in KINDS.items()}
 
 
-def model_defaults(kind: str, arch: str | None = None, image_size: int = 28) -> dict[str, Any]:
+def model_defaults(kind: str, arch: str | None = None, image_size: int = 28, conditional: bool = False) -> dict[str, Any]:
     """Default settings for `kind` built with `arch` (None: the kind's default architecture for images of
-    `image_size` pixels)."""
+    `image_size` pixels), class-conditional or not."""
     model_kind = kind_of(kind)
     defaults = dict(model_kind.defaults)
     defaults.update(model_kind.size_defaults.get(image_size, {}))
+    if conditional:
+        defaults.update(model_kind.conditional_defaults)
     if arch is not None:
         if arch not in ARCHS:
             raise LatentlabError(f"unknown architecture {arch!r}: use one of {', '.join(ARCHS)}")

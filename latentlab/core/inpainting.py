@@ -32,10 +32,12 @@ def inpaint(
     known: np.ndarray,
     iterations: int = 50,
     keep_rounds: tuple[int, ...] = (),
+    label: int | None = None,
 ) -> Inpainting:
     """Fill the pixels of `image` [C, H, W] (uint8 or floats in [0, 1]) where `known` [H, W] is False.
 
-    `keep_rounds` names the rounds whose images to return (0 is the start image).
+    `keep_rounds` names the rounds whose images to return (0 is the start image). A CVAE fills it as class
+    `label` (the image's own).
     """
     config = vae.config
     image = np.asarray(image)
@@ -60,8 +62,9 @@ def inpaint(
     try:
         with torch.no_grad():
             for i in range(1, iterations + 1):
-                mu, _ = vae.encode(current)
-                filled = torch.where(keep, x, vae.decode(mu))
+                y = None if label is None else torch.tensor([label])
+                mu, _ = vae.encode(current, y)
+                filled = torch.where(keep, x, vae.decode(mu, y))
                 change[i - 1] = float((filled - current).abs()[~keep].mean()) if (~keep).any() else 0.0
                 current = filled
                 if i in keep_rounds:

@@ -55,6 +55,7 @@ class ModelKind:
     defaults: Mapping[str, Any]  # arch, latent_dim, lr, batch_size, hidden
     arch_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # what another arch changes
     size_defaults: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # what another image size changes
+    conditional_defaults: Mapping[str, Any] = field(default_factory=dict)  # what a class-conditional model changes
     curves: tuple[CurveLayout, ...] = ()  # the first is shown until the run's figures pick another
     model_class: str = ""  # "module:Class" of its torch module
     trainer_class: str = ""  # "module:Class" of its Trainer
@@ -116,6 +117,10 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
         arch_defaults=MappingProxyType({"conv": MappingProxyType({"lr": 1e-3})}),
         # Above 28 px the MLP would need a weight per pixel of a colour photo: the conv VAE, at half width.
         size_defaults=MappingProxyType({size: MappingProxyType({"arch": "conv", "hidden": 256}) for size in (32, 64)}),
+        # A CVAE's latent need only hold the style (the class is given): with 16 dims it also keeps the class,
+        # and a prior sample pulls towards a digit whatever class it is told (MNIST class accuracy after 10
+        # epochs: 64% at 16-D, 72% at 8-D, 87% at 4-D; README "Conditional models").
+        conditional_defaults=MappingProxyType({"latent_dim": 4}),
         curves=_VAE_CURVES,
         model_class="latentlab.core.models.vae:VAE",
         trainer_class="latentlab.core.training:VAETrainer",

@@ -158,7 +158,7 @@ def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 10
             for start in range(0, len(images_uint8), chunk):
                 batch = torch.tensor(images_uint8[start : start + chunk])  # a copy: the images may be read-only
                 x = batch.to(device=device, dtype=torch.float32).div_(255.0)
-                y = None if labels is None else torch.as_tensor(np.asarray(labels[start : start + chunk]), device=device)
+                y = None if labels is None else torch.tensor(np.asarray(labels[start : start + chunk]), device=device)
                 mu, _ = vae.encode(x, y)
                 means.append(mu.detach().to("cpu", torch.float32).numpy())
     finally:

@@ -50,33 +50,38 @@ def _as_batch(images: np.ndarray) -> torch.Tensor:
     return (x / 255.0 if images.dtype == np.uint8 else x).clamp(0.0, 1.0)
 
 
-def encode_posterior(vae: VAE, images: np.ndarray) -> Posterior:
-    """Images [N, C, H, W] (uint8, or floats in [0, 1]) -> their encoder Gaussians."""
+def encode_posterior(vae: VAE, images: np.ndarray, labels: np.ndarray | None = None) -> Posterior:
+    """Images [N, C, H, W] (uint8, or floats in [0, 1]; a CVAE's with their classes) -> their encoder Gaussians."""
     was_training = vae.training
     vae.eval()
     try:
         with torch.no_grad():
-            mu, logvar = vae.encode(_as_batch(images))
+            mu, logvar = vae.encode(_as_batch(images), _as_labels(labels))
     finally:
         vae.train(was_training)
     return Posterior(mu.double().numpy(), sigma_from_logvar(logvar).double().numpy())
 
 
-def reconstruct(vae: VAE, images: np.ndarray) -> Reconstruction:
-    """Encode to the posterior mean and decode: what the VAE keeps of each image."""
+def reconstruct(vae: VAE, images: np.ndarray, labels: np.ndarray | None = None) -> Reconstruction:
+    """Encode to the posterior mean and decode (a CVAE with the images' classes): what the VAE keeps of each image."""
     x = _as_batch(images)
     was_training = vae.training
     vae.eval()
     try:
         with torch.no_grad():
-            mu, _ = vae.encode(x)
-            logits = vae.decode_logits(mu)
+            y = _as_labels(labels)
+            mu, _ = vae.encode(x, y)
+            logits = vae.decode_logits(mu, y)
     finally:
         vae.train(was_training)
     recon = torch.sigmoid(logits)
     nats = reconstruction_nats(x, logits, vae.log_scale)
     mse = (recon - x).pow(2).flatten(1).mean(1)
     return Reconstruction(x.numpy(), recon.numpy(), mse.double().numpy(), nats.double().numpy())
+
+
+def _as_labels(labels: np.ndarray | None) -> torch.Tensor | None:
+    return None if labels is None else torch.tensor(np.asarray(labels, dtype=np.int64))
 
 
 def projected_gaussian(plane: PlaneMap, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,7 @@ class RunPlan:
     resume: Checkpoint | None = None  # continue this run (its weights, optimizers, loop state and history)
     out: Path | None = None  # periodic and final saves go here (the CLI); None: only the saves asked for
     save_every: float | None = None  # seconds between periodic saves to `out`
+    conditional: bool = False  # condition the model on the data's classes (known once the data is loaded)
 
 
 class RunControl:
@@ -214,6 +215,8 @@ class RunDriver:
         if self.control.stop_requested:
             return None
         check_shapes_match(self.data, mc, plan.resume)
+        if plan.conditional and not mc.conditional:
+            mc = conditioned_on(self.data, mc)
         trainer = make_trainer(mc, tc, self.data, self.parallel)
         if plan.resume is not None:
             ck = plan.resume
@@ -353,3 +356,17 @@ def check_shapes_match(data, model_config, resume=None) -> None:
             f"{shape_text(model_config.channels, model_config.image_size)} images: train a new model on this data, "
             "or use the data it was trained on"
         )
+
+
+def conditioned_on(data, model_config):
+    """`model_config` conditional on `data`'s classes; data with fewer than two is refused in one line."""
+    from dataclasses import replace
+
+    from latentlab.core.errors import DataError
+
+    if data.num_classes < 2:
+        raise DataError(
+            f"a conditional model: {data.name} has no classes to condition on (one class, {data.class_names[0]!r}): "
+            "put its images in one sub-folder per class, or train an unconditional model"
+        )
+    return replace(model_config, class_names=tuple(data.class_names))

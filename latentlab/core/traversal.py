@@ -29,15 +29,17 @@ class RankedDimension:
 
 
 @torch.no_grad()
-def kl_per_dimension(vae: VAE, images: np.ndarray, chunk: int = 500) -> np.ndarray:
-    """Mean KL(q(z_d|x) || N(0, 1)) per latent dimension over uint8 `images` [N, C, H, W], in nats."""
+def kl_per_dimension(vae: VAE, images: np.ndarray, chunk: int = 500, labels: np.ndarray | None = None) -> np.ndarray:
+    """Mean KL(q(z_d|x) || N(0, 1)) per latent dimension over uint8 `images` [N, C, H, W] (a CVAE's with their
+    `labels`), in nats."""
     was_training = vae.training
     vae.eval()
     total = np.zeros(vae.config.latent_dim)
     try:
         for start in range(0, len(images), chunk):
             x = torch.from_numpy(np.asarray(images[start : start + chunk], dtype=np.float32) / 255.0)
-            mu, logvar = vae.encode(x)
+            y = None if labels is None else torch.tensor(np.asarray(labels[start : start + chunk], dtype=np.int64))
+            mu, logvar = vae.encode(x, y)
             total += kl_to_standard_normal(mu, logvar).sum(0).double().numpy()
     finally:
         vae.train(was_training)

@@ -55,11 +55,16 @@ class Analyst:
         test_images: torch.Tensor,
         on_latents: Callable[[int, np.ndarray], None],
         on_heldout: Callable[[HeldOutReport], None] | None = None,
+        subset_labels: np.ndarray | None = None,
+        test_labels: torch.Tensor | None = None,
     ) -> None:
         self.model_config = model_config
         self.train_config = train_config
         self._subset_images = subset_images  # uint8 [N, C, H, W], read-only
         self._test_images = test_images.detach().to("cpu")  # float [N, C, H, W], read-only
+        # A conditional model encodes and is evaluated with the images' classes.
+        self._subset_labels = subset_labels if model_config.conditional else None
+        self._test_labels = test_labels.detach().to("cpu") if model_config.conditional and test_labels is not None else None
         self._on_latents = on_latents
         self._on_heldout = on_heldout
         self._model: torch.nn.Module | None = None
@@ -132,12 +137,12 @@ class Analyst:
         model = self._model_with(job.state)
         if LATENTS in job.kinds:
             start = time.monotonic()
-            z = encode_means(model, self._subset_images, chunk=500)
+            z = encode_means(model, self._subset_images, chunk=500, labels=self._subset_labels)
             self.costs[LATENTS] = time.monotonic() - start
             self._on_latents(job.step, read_only(z))
         if HELDOUT in job.kinds:
             start = time.monotonic()
-            metrics = {k: float(v) for k, v in evaluate_model(model, self._test_images, self.train_config).items()}
+            metrics = {k: float(v) for k, v in evaluate_model(model, self._test_images, self.train_config, labels=self._test_labels).items()}
             self.costs[HELDOUT] = time.monotonic() - start
             result = HeldOutReport(job.step, job.epoch, metrics)
             with self._condition:

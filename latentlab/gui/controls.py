@@ -88,6 +88,9 @@ class ControlsPanel(QtWidgets.QWidget):
         self.gan_loss.setToolTip("the adversarial objective")
         self._gan_loss_label = QtWidgets.QLabel("GAN loss")
         self.spectral_norm = QtWidgets.QCheckBox("spectral norm in D")
+        self.conditional = QtWidgets.QCheckBox("conditional (class given)")
+        self.conditional.setToolTip("a CVAE or conditional GAN: the class is given to the model, and a picker beside "
+                                    "the canvas chooses it (needs data with classes)")
         self.spectral_norm.setToolTip("divide each discriminator layer by its largest singular value (Miyato et al.): steadier training")
 
         # -- data
@@ -147,6 +150,7 @@ class ControlsPanel(QtWidgets.QWidget):
         form_model.addRow(self._latent_label, self.latent_dim)
         form_model.addRow(self._gan_loss_label, self.gan_loss)
         form_model.addRow("", self.spectral_norm)
+        form_model.addRow("", self.conditional)
         self._form_model = form_model
         form_train = QtWidgets.QFormLayout()
         form_train.addRow("learning rate", self.lr)
@@ -226,7 +230,8 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def run_configs(self, data: ImageSet | None = None) -> tuple[ModelConfig, TrainConfig, str]:
         """The configs of a new run on the chosen data (or `data`, the window's own set, whose shape it
-        keeps), and a note when the data chose the image shape; a LatentlabError for settings that do not fit."""
+        keeps), and a note when the data chose the image shape; a LatentlabError for settings that do not fit.
+        A conditional run (`conditional_asked`) gets its classes from the data once it is loaded."""
         if data is not None:
             channels, image_size, note = data.channels, data.image_size, ""
         else:
@@ -234,6 +239,10 @@ class ControlsPanel(QtWidgets.QWidget):
             channels, image_size, note = shape.channels, shape.image_size, shape.note
         self.follow_image_size(image_size)
         return self.model_config(channels, image_size), self.train_config(), note
+
+    @property
+    def conditional_asked(self) -> bool:
+        return self.conditional.isChecked()
 
     def follow_image_size(self, image_size: int) -> None:
         """Images of another size: each model setting still at the last size's default moves to this size's
@@ -290,6 +299,7 @@ class ControlsPanel(QtWidgets.QWidget):
             spectral_norm=model_config.spectral_norm,
         )
         self._write_settings(settings)
+        self.conditional.setChecked(model_config.conditional)
         self._hidden[model_config.kind] = model_config.hidden
         self._image_size = model_config.image_size
         self.shape.show_shape(model_config.channels, model_config.image_size)

@@ -58,6 +58,7 @@ class LatentDecoder:
         self._config: ModelConfig | None = None
         self._model: VAE | GAN | None = None
         self._threads = threads
+        self.label = 0  # the class a conditional model decodes (the class picker's); unused otherwise
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -108,6 +109,7 @@ class LatentDecoder:
 
     def clear(self) -> None:
         self._model = self._config = None
+        self.label = 0
 
     # -- use ----------------------------------------------------------------------------------
     def decode(self, z: np.ndarray) -> np.ndarray:
@@ -122,18 +124,32 @@ class LatentDecoder:
         import torch
 
         with self._thread_limit(), torch.inference_mode():
-            images = model.decode(torch.tensor(z))  # a copy: z may be a read-only snapshot
+            classes = torch.full((len(z),), self.label, dtype=torch.long) if self._config.conditional else None  # type: ignore[union-attr]
+            images = model.decode(torch.tensor(z), classes)  # a copy: z may be a read-only snapshot
             return images.clamp_(0.0, 1.0).numpy()
 
-    def encode(self, images_uint8: np.ndarray, chunk: int = 1000) -> np.ndarray:
-        """uint8 images [N, C, H, W] -> posterior means mu [N, D] (VAE only: a GAN has no encoder)."""
+    def decode_every_class(self, z: np.ndarray) -> np.ndarray:
+        """One latent point [D] drawn as each class of a conditional model -> [K, C, H, W]."""
+        config = self._config
+        if config is None or not config.conditional:
+            raise LatentlabError("only a conditional model draws a point as each class")
+        import torch
+
+        model = self._require_model()
+        z = np.repeat(np.asarray(z, dtype=np.float32).reshape(1, -1), config.num_classes, axis=0)
+        with self._thread_limit(), torch.inference_mode():
+            return model.decode(torch.tensor(z), torch.arange(config.num_classes)).clamp_(0.0, 1.0).numpy()
+
+    def encode(self, images_uint8: np.ndarray, chunk: int = 1000, labels: np.ndarray | None = None) -> np.ndarray:
+        """uint8 images [N, C, H, W] (and a CVAE's their classes) -> posterior means mu [N, D] (VAE only: a
+        GAN has no encoder)."""
         from latentlab.core.models import VAE
 
         model = self._require_model()
         if not isinstance(model, VAE):
             raise LatentlabError("a GAN has no encoder: only a VAE can place images in its latent space")
         with self._thread_limit():
-            return encode_means(model, images_uint8, chunk=chunk)
+            return encode_means(model, images_uint8, chunk=chunk, labels=labels)
 
     def call(self, fn: Callable[[VAE | GAN], T]) -> T:
         """fn(model) with this decoder's torch thread setting: for tools that need more than decode/encode."""

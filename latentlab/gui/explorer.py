@@ -19,6 +19,7 @@ from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.noise_bank import NoiseBank
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, SampleGrid
+from latentlab.gui.widgets.class_picker import ClassPicker
 from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.window_layout import GridBar
@@ -33,12 +34,12 @@ class Explorer(QtCore.QObject):
     status = QtCore.Signal(str)  # a one-line note for the status bar
 
     def __init__(self, decoder: LatentDecoder, scatter: LatentScatter, canvas: DecoderCanvas, grid: SampleGrid,
-                 grid_bar: GridBar, host: ToolHost, chosen_latent_dim: Callable[[], int],
+                 grid_bar: GridBar, picker: ClassPicker, host: ToolHost, chosen_latent_dim: Callable[[], int],
                  parent: QtCore.QObject | None = None) -> None:
         """`chosen_latent_dim`: the dimension in the controls, for noise drawn before any model exists."""
         super().__init__(parent)
         self.decoder, self.scatter, self.canvas, self.grid, self.host = decoder, scatter, canvas, grid, host
-        self.grid_bar = grid_bar
+        self.grid_bar, self.picker = grid_bar, picker
         self._chosen_latent_dim = chosen_latent_dim
         self.noise = NoiseBank(GRID_MAX * GRID_MAX)
         self.picked: np.ndarray | None = None
@@ -50,6 +51,7 @@ class Explorer(QtCore.QObject):
         host.go_to_requested.connect(self.go_to)
         host.centre_requested.connect(self.centre_on)
         grid_bar.resample_button.clicked.connect(self.resample)
+        picker.class_chosen.connect(self.choose_class)
 
     @property
     def _has_encoder(self) -> bool:
@@ -83,6 +85,12 @@ class Explorer(QtCore.QObject):
             self.scatter.set_plane(noise_plane(z, seed=PLANE_SEED))
         self.go_to(z)
 
+    def choose_class(self, label: int) -> None:
+        """A conditional model draws this class from now on: the canvas and the grid follow."""
+        self.decoder.label = label
+        self.refresh_grid()
+        self.refresh_canvas()
+
     def resample(self) -> None:
         """A new fixed noise batch for the GAN's sample grid."""
         self.noise.resample()
@@ -95,6 +103,15 @@ class Explorer(QtCore.QObject):
 
     def weights_loaded(self) -> None:
         """The decoder took new weights: lay a first plane and point if there are none, then redraw."""
+        config = self.decoder.config
+        self.picker.set_classes(config.class_names if config is not None else ())
+        self.decoder.label = self.picker.current
+        if config is not None and config.conditional:
+            self.grid_bar.caption.setText(
+                f"class {config.class_names[self.picker.current]!r} (picked beside the canvas)"
+                + ("; the plane shows encoded styles: classes overlap, since the decoder is told the class"
+                   if self._has_encoder else "")
+            )
         if not self._has_encoder and self.scatter.plane is None:
             self.scatter.set_plane(noise_plane(self.noise_batch(1)[0], seed=PLANE_SEED))
         if self.picked is None or self.picked.shape[0] != self.decoder.latent_dim:
@@ -113,6 +130,8 @@ class Explorer(QtCore.QObject):
         self.picked = None
         self.hovered = -1
         self.noise.clear()
+        self.picker.set_classes(())
+        self.picker.show_row(None)
 
     # -- drawing ------------------------------------------------------------------------------------------
     def refresh_canvas(self) -> None:
@@ -121,6 +140,8 @@ class Explorer(QtCore.QObject):
         if self.picked.shape[0] != self.decoder.latent_dim:
             return
         self.canvas.show_image(self.decoder.decode(self.picked)[0], self.picked)
+        if self.decoder.config.conditional:
+            self.picker.show_row(self.decoder.decode_every_class(self.picked))
 
     def refresh_grid(self) -> None:
         if not self.decoder.ready:

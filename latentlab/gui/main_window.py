@@ -34,6 +34,7 @@ from latentlab.gui.status_bar import RunStatusBar
 from latentlab.gui.tools import ToolHost, ToolsDock
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, SampleGrid
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
+from latentlab.gui.widgets.class_picker import ClassPicker
 from latentlab.gui.widgets.meters_panel import MetersPanel
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel
 from latentlab.gui.window_menus import build_menus, build_tools
@@ -106,14 +107,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.alarm_banner = AlarmBanner()
         below_grid = grid_bar()
         self.resample_button = below_grid.resample_button
+        self.class_picker = ClassPicker()
+        below_canvas = QtWidgets.QVBoxLayout()
+        below_canvas.addWidget(self.class_picker)
         self.setCentralWidget(central_widget(
             controls_column(self.controls, self.meters_panel), self.alarm_banner, panel(self.loss_plot),
-            [panel(self.scatter), panel(self.canvas), panel(self.grid, below_grid.layout)],
+            [panel(self.scatter), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
         ))
         self.status_bar = RunStatusBar(self.statusBar())
 
         self.tools_host = ToolHost(self.decoder, self.scatter, self.jobs, self)
-        self.explorer = Explorer(self.decoder, self.scatter, self.canvas, self.grid, below_grid, self.tools_host,
+        self.explorer = Explorer(self.decoder, self.scatter, self.canvas, self.grid, below_grid, self.class_picker, self.tools_host,
                                  self.controls.latent_dim.value, self)
         self.autosave = None if autosave_dir is None else RunAutosave(
             AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
@@ -208,11 +212,12 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if note:
             self.set_status(note)
-        resume = self.session.continuation(mc, tc, None if self._data is not None else spec)
+        conditional = self.controls.conditional_asked
+        resume = self.session.continuation(mc, tc, None if self._data is not None else spec, conditional)
         if resume is None:
             self.session.forget_last()
             self._clear_views()
-        self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume)
+        self.session.start(mc, tc, spec, self._data_dir, data=self._data, resume=resume, conditional=conditional)
         if self.autosave is not None:
             self.autosave.timer.start()
 
@@ -258,11 +263,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
         try:
             checkpoint = load_checkpoint(path)
-            if checkpoint.model_config.conditional:
-                raise LatentlabError(
-                    f"{path}: a conditional model (classes {', '.join(checkpoint.model_config.class_names[:4])}, ...): "
-                    "the window does not show conditional models yet; use `latentlab sample --class` and `latentlab eval`"
-                )
             checkpoint.build_model()  # refuses weights that do not fit before anything changes
         except LatentlabError as exc:
             self.show_error(str(exc))

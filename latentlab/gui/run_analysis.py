@@ -80,10 +80,12 @@ class WindowAnalysis:
         self._evaluation: Periodic | None = None
         self._epoch_ended = False  # an epoch ended since the last evaluation (perhaps while the analyst was busy)
 
-    def start(self, trainer: Trainer, subset_images: np.ndarray) -> None:
-        """Start the analyst thread for this run's model (before the first step); it encodes `subset_images`."""
+    def start(self, trainer: Trainer, subset_images: np.ndarray, subset_labels: np.ndarray) -> None:
+        """Start the analyst thread for this run's model (before the first step); it encodes `subset_images`
+        (a conditional model with their `subset_labels`)."""
         iv, now = self.intervals, time.monotonic()
         self.analyst = Analyst(self.jobs, self.run, trainer.model_config, trainer.train_config, subset_images, trainer.test_x,
+                               subset_labels=subset_labels, test_labels=trainer.test_y,
                                on_latents=self.on_latents)
         self._latents = Periodic(iv.latents, iv.share, now, longest=iv.latents_max)
         self._evaluation = Periodic(iv.eval_min, iv.share, now, longest=iv.eval_max)

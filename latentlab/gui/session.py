@@ -80,11 +80,15 @@ class TrainingSession(QObject):
         """The current run's images (read-only arrays), once it has started; shared, never copied."""
         return self._worker.data if self._worker is not None else None
 
-    def continuation(self, model_config: ModelConfig, train_config: TrainConfig, data_spec: str | None) -> Checkpoint | None:
-        """The last run's state if a new Train should continue it: the same model and GAN objective on the same
-        data (`data_spec` None: the window's own data set, always the same); None to start anew."""
+    def continuation(self, model_config: ModelConfig, train_config: TrainConfig, data_spec: str | None,
+                     conditional: bool = False) -> Checkpoint | None:
+        """The last run's state if a new Train should continue it: the same model (conditional or not, as
+        asked) and GAN objective on the same data (`data_spec` None: the window's own data set, always the
+        same); None to start anew."""
         last = self.last_checkpoint
-        if last is None or last.model_config != model_config or last.train_config.gan_loss != train_config.gan_loss:
+        if last is None or last.model_config.conditional != conditional:
+            return None
+        if replace(last.model_config, class_names=()) != model_config or last.train_config.gan_loss != train_config.gan_loss:
             return None
         return last if data_spec is None or last.data_spec == data_spec else None
 
@@ -119,6 +123,7 @@ class TrainingSession(QObject):
         data: ImageSet | None = None,
         resume: Checkpoint | None = None,
         paused: bool = False,
+        conditional: bool = False,
     ) -> None:
         """Start a run in a new thread (stopping the current one first). `data` skips loading `data_spec`."""
         if self._shut_down:
@@ -138,6 +143,7 @@ class TrainingSession(QObject):
             data=data,
             resume=resume,
             start_paused=paused,
+            conditional=conditional,
             intervals=self.intervals if self.intervals is not None else Intervals(),
             threads=self.threads,
         )

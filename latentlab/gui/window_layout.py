@@ -22,6 +22,7 @@ def grid_bar() -> GridBar:
     resample.setToolTip("draw a new fixed noise batch for the sample grid")
     caption = QtWidgets.QLabel("")
     caption.setObjectName("hint")
+    caption.setWordWrap(True)  # a long caption wraps instead of widening the grid's panel
     layout = QtWidgets.QHBoxLayout()
     layout.setContentsMargins(4, 0, 4, 2)
     layout.addWidget(caption, 1)

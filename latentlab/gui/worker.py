@@ -79,12 +79,13 @@ class TrainingWorker(QObject):
         data: ImageSet | None = None,
         resume: Checkpoint | None = None,
         start_paused: bool = False,
+        conditional: bool = False,
         intervals: Intervals = Intervals(),
         threads: int | None = None,
         latent_subset: int = LATENT_SUBSET,
     ) -> None:
         super().__init__()
-        self.plan = RunPlan(model_config, train_config, data_spec, data_dir, data=data, resume=resume)
+        self.plan = RunPlan(model_config, train_config, data_spec, data_dir, data=data, resume=resume, conditional=conditional)
         self.control = RunControl(paused=start_paused)
         self.jobs = jobs  # the window's: the run's analyst is one of them
         self.intervals = intervals
@@ -191,7 +192,7 @@ class TrainingWorker(QObject):
         pick = np.sort(rng.choice(n_test, size=min(self.latent_subset, n_test), replace=False))
         subset = read_only(np.ascontiguousarray(data.test_images[pick]))
         self._labels, self._class_names = read_only(data.test_labels[pick].copy()), tuple(data.class_names)
-        self._analysis.start(trainer, subset)
+        self._analysis.start(trainer, subset, self._labels)
         self.data = data
         self.message.emit(dataclasses.replace(info, subset_images=subset, subset_labels=self._labels))
         iv, now = self.intervals, time.monotonic()

@@ -38,3 +38,13 @@ def test_mnist_figures_judge_latentlab_against_five_percent_below_the_classic_va
     assert (neg_elbo["median"], neg_elbo["min"], neg_elbo["max"]) == (110.0, 109.0, 111.0)
     assert neg_elbo["pass"] is True and "113.05" in neg_elbo["budget"]
     assert figures["vae_mnist_vs_reference_time_ratio"]["median"] == pytest.approx(0.6)
+
+
+def test_class_accuracy_figures_judge_each_kind_and_skip_mnist_when_it_is_absent(monkeypatch):
+    measured = {"vae_shapes": {"class_accuracy": 0.95, "worst_class": 0.9},
+                "gan_shapes": {"class_accuracy": 0.8, "worst_class": 0.5}, "mnist_skipped": "no MNIST at /x"}
+    monkeypatch.setattr(bench_run, "run_json", lambda script, args, timeout: measured)
+    figures = bench_run.class_accuracy_figures(quick=False)
+    assert figures["class_accuracy_cvae_shapes"]["pass"] is True
+    assert figures["class_accuracy_cgan_shapes"]["pass"] is False
+    assert figures["class_accuracy_cvae_mnist"]["skipped"] == "no MNIST at /x"

@@ -3,7 +3,6 @@ and draw the class they are asked for."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

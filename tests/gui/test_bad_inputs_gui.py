@@ -52,16 +52,3 @@ def test_the_message_is_a_dialog(qtbot, tmp_path):
     assert len(boxes) == 1 and path.name in boxes[0].text()
     boxes[0].close()
 
-
-def test_a_conditional_checkpoint_is_refused_with_what_to_use_instead(plain_window, tmp_path):
-    from latentlab.core.checkpoint import Checkpoint, save_checkpoint
-    from latentlab.core.config import ModelConfig, TrainConfig
-    from latentlab.core.models import build_model
-
-    config = ModelConfig(kind="vae", latent_dim=2, class_names=("a", "b"))
-    path = tmp_path / "cvae.safetensors"
-    save_checkpoint(path, Checkpoint(config, TrainConfig(), "builtin", 0, build_model(config).state_dict()))
-    assert not plain_window.open_checkpoint(path)
-    (message,) = plain_window.errors
-    assert str(path) in message and "latentlab sample --class" in message
-    assert plain_window.session.state == IDLE

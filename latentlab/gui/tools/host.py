@@ -61,6 +61,14 @@ class ToolHost(QtCore.QObject):
             raise IndexError("no held-out data yet")
         return self.run_info.subset_images[index]
 
+    def labels_for(self, which) -> np.ndarray | None:
+        """The classes of held-out subset images `which` (an index array or slice) for a conditional model,
+        which encodes an image with its class; None for an unconditional one."""
+        config = self.decoder.config
+        if config is None or not config.conditional or self.run_info is None:
+            return None
+        return np.asarray(self.run_info.subset_labels)[which]
+
     def class_name(self, label: int) -> str:
         names = self.run_info.class_names if self.run_info is not None else ()
         return names[label] if 0 <= label < len(names) else str(label)

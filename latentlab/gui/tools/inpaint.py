@@ -107,7 +107,9 @@ class InpaintTool(QtWidgets.QWidget):
         hidden = self.painter.mask
         n = self.iterations.value()
         rounds = tuple(sorted({r for r in STRIP_ROUNDS if r <= n} | {n}))
-        self.result = result = self.host.decoder.call(lambda vae: inpaint(vae, image, ~hidden, n, keep_rounds=rounds))
+        labels = self.host.labels_for(slice(self.index.value(), self.index.value() + 1))
+        label = None if labels is None else int(labels[0])
+        self.result = result = self.host.decoder.call(lambda vae: inpaint(vae, image, ~hidden, n, keep_rounds=rounds, label=label))
         truth = image.astype(np.float32) / 255.0
         filled_error = masked_mse(result.filled, truth, hidden)
         self.filled_tile.set_image(result.filled, f"MSE {filled_error:.4f} on the hidden pixels" if hidden.any() else "nothing hidden")

@@ -157,7 +157,7 @@ class InvertTool(QtWidgets.QWidget):
 
     def start(self) -> None:
         model, info = self.host.decoder.model, self.host.run_info
-        if self.running or not is_gan(model) or info is None:
+        if self.running or not is_gan(model) or info is None or model.config.conditional:
             return
         image = info.subset_images[self.index.value()]
         if image.shape != (model.config.channels, model.config.image_size, model.config.image_size):
@@ -288,12 +288,16 @@ class InvertTool(QtWidgets.QWidget):
         self._update_state()  # the model kind may have changed while the tab was hidden
 
     def _update_state(self) -> None:
-        gan = is_gan(self.host.decoder.model) and self.host.run_info is not None
+        config = self.host.decoder.config
+        conditional = config is not None and config.conditional
+        gan = is_gan(self.host.decoder.model) and self.host.run_info is not None and not conditional
         self.run_button.setEnabled(gan and not self.running)
         self.cancel_button.setEnabled(self.running)
         self.index.setEnabled(not self.running)
         if self.host.model_kind.has_encoder:
             self.message.setText("Inversion is for a GAN: a VAE has an encoder (see Reconstruct and Posterior).")
+        elif conditional:
+            self.message.setText("Inversion is for an unconditional GAN (a conditional one would also need the class).")
         elif not gan:
             self.message.setText("Waiting for a GAN and its held-out images: train, or open a checkpoint.")
         else:

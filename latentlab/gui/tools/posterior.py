@@ -150,7 +150,8 @@ class PosteriorTool(QtWidgets.QWidget):
             from latentlab.core.posterior import encode_posterior
 
             images = info.subset_images[self.selected]
-            self.posterior = self.host.decoder.call(lambda vae: encode_posterior(vae, images))
+            labels = self.host.labels_for(self.selected)
+            self.posterior = self.host.decoder.call(lambda vae: encode_posterior(vae, images, labels))
             self.message.setText("")
             if self.eps is None or self.eps.shape[0] != self.posterior.mu.shape[1]:
                 self.eps = self._rng.standard_normal(self.posterior.mu.shape[1])

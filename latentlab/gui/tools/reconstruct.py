@@ -81,7 +81,8 @@ class ReconstructTool(QtWidgets.QWidget):
 
         i = self.index.value()
         image = info.subset_images[i : i + 1]
-        self.result = result = self.host.decoder.call(lambda vae: reconstruct(vae, image))
+        labels = self.host.labels_for(slice(i, i + 1))
+        self.result = result = self.host.decoder.call(lambda vae: reconstruct(vae, image, labels))
         label = self.host.class_name(int(info.subset_labels[i]))
         self.original.set_image(result.original[0], f"#{i}: {label}")
         self.reconstruction.set_image(

@@ -102,8 +102,8 @@ class TraversalsTool(QtWidgets.QWidget):
             if host.run_info is None:
                 self._show_empty("waiting for the held-out images")
                 return
-            images = host.run_info.subset_images[:KL_IMAGES]
-            scores = decoder.call(lambda vae: kl_per_dimension(vae, images))
+            images, labels = host.run_info.subset_images[:KL_IMAGES], host.labels_for(slice(0, KL_IMAGES))
+            scores = decoder.call(lambda vae: kl_per_dimension(vae, images, labels=labels))
         else:
             scores = output_variance_per_dimension(decoder.decode, base)
         self.ranked = rank(scores, kl=encoder)
