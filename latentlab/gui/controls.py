@@ -88,7 +88,7 @@ class ControlsPanel(QtWidgets.QWidget):
         self.gan_loss.setToolTip("the adversarial objective")
         self._gan_loss_label = QtWidgets.QLabel("GAN loss")
         self.spectral_norm = QtWidgets.QCheckBox("spectral norm in D")
-        self.conditional = QtWidgets.QCheckBox("conditional (class given)")
+        self.conditional = QtWidgets.QCheckBox("conditional")
         self.conditional.setToolTip("a CVAE or conditional GAN: the class is given to the model, and a picker beside "
                                     "the canvas chooses it (needs data with classes)")
         self.spectral_norm.setToolTip("divide each discriminator layer by its largest singular value (Miyato et al.): steadier training")

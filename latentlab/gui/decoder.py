@@ -112,8 +112,9 @@ class LatentDecoder:
         self.label = 0
 
     # -- use ----------------------------------------------------------------------------------
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Latent points [N, D] (or one [D]) -> float32 images [N, C, H, W] in [0, 1]."""
+    def decode(self, z: np.ndarray, label: int | None = None) -> np.ndarray:
+        """Latent points [N, D] (or one [D]) -> float32 images [N, C, H, W] in [0, 1] (a conditional model's of
+        class `label`, or of the picked class `self.label`)."""
         model = self._require_model()
         z = np.asarray(z, dtype=np.float32)
         dim = self._config.latent_dim  # type: ignore[union-attr]
@@ -124,7 +125,8 @@ class LatentDecoder:
         import torch
 
         with self._thread_limit(), torch.inference_mode():
-            classes = torch.full((len(z),), self.label, dtype=torch.long) if self._config.conditional else None  # type: ignore[union-attr]
+            label = self.label if label is None else label
+            classes = torch.full((len(z),), label, dtype=torch.long) if self._config.conditional else None  # type: ignore[union-attr]
             images = model.decode(torch.tensor(z), classes)  # a copy: z may be a read-only snapshot
             return images.clamp_(0.0, 1.0).numpy()
 

@@ -52,6 +52,7 @@ class Explorer(QtCore.QObject):
         host.centre_requested.connect(self.centre_on)
         grid_bar.resample_button.clicked.connect(self.resample)
         picker.class_chosen.connect(self.choose_class)
+        grid_bar.by_class.toggled.connect(lambda _on: self.refresh_grid())
 
     @property
     def _has_encoder(self) -> bool:
@@ -105,6 +106,7 @@ class Explorer(QtCore.QObject):
         """The decoder took new weights: lay a first plane and point if there are none, then redraw."""
         config = self.decoder.config
         self.picker.set_classes(config.class_names if config is not None else ())
+        self.grid_bar.by_class.setVisible(config is not None and config.conditional)
         self.decoder.label = self.picker.current
         if config is not None and config.conditional:
             self.grid_bar.caption.setText(
@@ -147,6 +149,13 @@ class Explorer(QtCore.QObject):
         if not self.decoder.ready:
             return
         n = self.grid.grid_size
+        if self._rows_per_class:
+            styles = self._class_grid_styles(n)
+            if styles is not None:
+                classes = self.decoder.config.num_classes
+                images = np.concatenate([self.decoder.decode(styles, label=k) for k in range(classes)])
+                self.grid.set_images(images, ncols=len(styles), title="classes x styles")
+            return
         if not self._has_encoder:
             z = self.noise_batch(n * n)
             title = f"G(z), {n * n} fixed z"
@@ -159,6 +168,21 @@ class Explorer(QtCore.QObject):
         if z.shape[1] != self.decoder.latent_dim:
             return
         self.grid.set_images(self.decoder.decode(z), ncols=n, title=title)
+
+    @property
+    def _rows_per_class(self) -> bool:
+        config = self.decoder.config
+        return config is not None and config.conditional and self.grid_bar.by_class.isChecked()
+
+    def _class_grid_styles(self, n: int) -> np.ndarray | None:
+        """The n latent points every class row of the grid shares: the first n fixed noise vectors (GAN), or
+        the middle row of the plane's grid (VAE)."""
+        if not self._has_encoder:
+            return self.noise_batch(n)
+        plane = self.plane()
+        if plane is None:
+            return None
+        return plane_grid(plane, n)[(n // 2) * n : (n // 2 + 1) * n]
 
     def plane(self) -> PlaneMap | None:
         """The plane the grid tiles: the scatter's if it fits the model, the latent plane itself at <= 2-D."""
@@ -188,6 +212,13 @@ class Explorer(QtCore.QObject):
 
     def _on_sample_clicked(self, index: int) -> None:
         if not self.decoder.ready:
+            return
+        if self._rows_per_class:  # row: the class, column: the style
+            styles = self._class_grid_styles(self.grid.grid_size)
+            if styles is not None:
+                self.picker.combo.setCurrentIndex(index // len(styles))
+                self._set_picked(styles[index % len(styles)])
+                self.refresh_canvas()
             return
         if not self._has_encoder:  # the plane is laid through a noise vector
             z = self.noise_batch(self.grid.grid_size**2)[index]

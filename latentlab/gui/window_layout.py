@@ -14,6 +14,7 @@ class GridBar:
 
     caption: QtWidgets.QLabel
     resample_button: QtWidgets.QPushButton
+    by_class: QtWidgets.QCheckBox  # conditional models: a row per class instead of one class
     layout: QtWidgets.QHBoxLayout
 
 
@@ -23,11 +24,15 @@ def grid_bar() -> GridBar:
     caption = QtWidgets.QLabel("")
     caption.setObjectName("hint")
     caption.setWordWrap(True)  # a long caption wraps instead of widening the grid's panel
+    by_class = QtWidgets.QCheckBox("a row per class")
+    by_class.setToolTip("a conditional model: each row one class, each column the same style (z)")
+    by_class.setVisible(False)
     layout = QtWidgets.QHBoxLayout()
     layout.setContentsMargins(4, 0, 4, 2)
     layout.addWidget(caption, 1)
+    layout.addWidget(by_class)
     layout.addWidget(resample)
-    return GridBar(caption, resample, layout)
+    return GridBar(caption, resample, by_class, layout)
 
 
 def panel(widget: QtWidgets.QWidget, extra: QtWidgets.QLayout | None = None) -> QtWidgets.QFrame:

@@ -32,6 +32,17 @@ def test_the_class_picker_chooses_what_the_canvas_and_grid_draw(qtbot, window, t
     every = window.decoder.decode_every_class(window.explorer.picked)
     np.testing.assert_allclose(every[1], right, atol=1e-6)
     np.testing.assert_allclose(every[0], left, atol=1e-6)
+
+    # A row per class: each row one class, each column the same z.
+    bar = window.explorer.grid_bar
+    assert bar.by_class.isVisible()
+    bar.by_class.setChecked(True)
+    n = window.grid.grid_size
+    assert window.grid.mosaic().shape[:2] == (2 * 30 + 2, n * 30 + 2)  # two 28-pixel rows, 2-pixel gaps
+    styles = window.explorer._class_grid_styles(n)
+    window.grid.sample_clicked.emit(n + 3)  # second row (class 1), fourth column
+    assert picker.current == 1
+    np.testing.assert_allclose(window.explorer.picked, styles[3])
     assert not window.errors
 
 
