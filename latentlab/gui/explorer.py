@@ -20,7 +20,7 @@ from latentlab.gui.noise_bank import NoiseBank
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.widgets import DecoderCanvas, LatentScatter, SampleGrid
 from latentlab.gui.widgets.class_picker import ClassPicker
-from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE
+from latentlab.gui.widgets.latent_scatter import ENCODED, NOISE_PLANE, TITLES
 from latentlab.gui.widgets.sample_grid import GRID_MAX
 from latentlab.gui.window_layout import GridBar
 
@@ -108,6 +108,9 @@ class Explorer(QtCore.QObject):
         self.picker.set_classes(config.class_names if config is not None else ())
         self.grid_bar.by_class.setVisible(config is not None and config.conditional)
         self.decoder.label = self.picker.current
+        if self._has_encoder and config is not None:
+            self.scatter.set_title("encoded styles: the classes overlap (the class is given)" if config.conditional
+                                   else TITLES[ENCODED])
         if config is not None and config.conditional:
             self.grid_bar.caption.setText(
                 f"class {config.class_names[self.picker.current]!r} (picked beside the canvas)"

@@ -84,3 +84,23 @@ def test_a_conditional_gan_trains_and_samples_a_class(tmp_path, capsys):
     assert code == 0, err
     code, _, err = run(["sample", str(out), "--class", "arrow", "--n", "4", "--out", str(tmp_path / "arrows.png")], capsys)
     assert code == 0, err
+
+
+def test_a_conditional_run_resumes_and_compares(cvae, tmp_path, capsys):
+    import shutil
+
+    from latentlab.core.checkpoint import load_checkpoint
+
+    path, _ = cvae
+    copy = tmp_path / "more.safetensors"
+    shutil.copy(path, copy)
+    before = load_checkpoint(copy).step
+    code, _, err = run(["train", "--resume", str(copy), "--steps", str(before + 5)], capsys)
+    assert code == 0, err
+    resumed = load_checkpoint(copy)
+    assert resumed.step == before + 5 and resumed.model_config.conditional
+    code, _, err = run(["train", "--resume", str(copy), "--conditional", "--steps", str(before + 6)], capsys)
+    assert code == 0, err  # --conditional agrees with the run: accepted
+    code, out, err = run(["compare", str(path), str(copy), "--out", str(tmp_path / "c.png"), "--samples", "200", "--json"], capsys)
+    assert code == 0, err
+    assert all(c["class_accuracy"] is not None for c in json.loads(out)["columns"][:2])

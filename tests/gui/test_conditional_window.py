@@ -22,6 +22,8 @@ def test_the_class_picker_chooses_what_the_canvas_and_grid_draw(qtbot, window, t
     assert window.run_info.model_config.class_names == tuple(tiny_set.class_names)
     assert picker.isVisible() and picker.classes == ("left", "right")
     assert picker.row.count == 2  # the current point as each class
+    if kind == "vae":
+        assert "classes overlap" in window.scatter.title  # the CVAE's plane holds styles: that is the lesson
 
     window.explorer.refresh_canvas()
     left, left_grid = window.canvas.current_image(), window.grid.mosaic()
@@ -62,4 +64,25 @@ def test_train_again_continues_a_conditional_run_and_unticking_starts_anew(qtbot
     qtbot.waitUntil(lambda: window.run_info is not None and window.run_info.step == 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.decoder.ready, timeout=WAIT_MS)
     assert not window.run_info.model_config.conditional and not window.class_picker.isVisible()
+    assert "classes overlap" not in window.scatter.title
     window.stop()
+
+
+def test_a_conditional_checkpoint_opens_with_its_picker_and_continues(qtbot, window, tmp_path):
+    window.controls.conditional.setChecked(True)
+    window.train()
+    qtbot.waitUntil(lambda: window.step >= 3 and window.decoder.ready, timeout=WAIT_MS)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    path = tmp_path / "cvae.safetensors"
+    window.save_checkpoint(path)
+    qtbot.waitUntil(lambda: str(path) in window.saved_paths, timeout=WAIT_MS)
+    window.reset()
+    assert not window.class_picker.isVisible()
+    assert window.open_checkpoint(path)
+    qtbot.waitUntil(lambda: window.class_picker.isVisible() and window.session.state == "paused", timeout=WAIT_MS)
+    assert window.controls.conditional.isChecked()
+    window.train()  # Resume: the opened run goes on
+    qtbot.waitUntil(lambda: window.step > 3, timeout=WAIT_MS)
+    window.stop()
+    assert not window.errors

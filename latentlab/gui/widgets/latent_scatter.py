@@ -179,6 +179,14 @@ class LatentScatter(QtWidgets.QWidget):
         self._legend.setVisible(mode == ENCODED and bool(self._class_names))
         self._update_hint()
 
+    def set_title(self, text: str) -> None:
+        """Another title for the same mode (a CVAE's plane holds styles, not classes)."""
+        self._plot.setTitle(text, color=style.FOREGROUND, size=style.TITLE_SIZE)
+
+    @property
+    def title(self) -> str:
+        return self._plot.titleLabel.text
+
     def set_points(
         self,
         z: np.ndarray,
