@@ -36,6 +36,10 @@ def test_the_panel_shows_vae_meters_and_says_why_class_meters_are_missing(qtbot,
     panel.show_meters(QualityMeters("gan", 5, 1000, None, None, None, note="folder has 1 labelled class"))
     assert panel.values["fd"].text() == "n/a" and not panel.values["inactive"].isVisible()
     assert "folder has 1 labelled class" in panel.caption.text()
+    assert not panel.values["class"].isVisible()  # an unconditional model has no class accuracy
+    panel.show_meters(QualityMeters("gan", 5, 1000, 30.0, 1.0, 0.05, class_accuracy=0.95,
+                                    class_accuracy_per_class=(1.0, 0.9)))
+    assert panel.values["class"].isVisible() and panel.values["class"].text() == "95% (worst 90%)"
 
 
 def test_training_fills_the_meters_panel_without_blocking_the_window(qtbot, tiny_set):

@@ -18,6 +18,7 @@ TIPS = {
     "inactive": f"latent dimensions whose KL to the prior is below {INACTIVE_KL_NATS} nats on held-out data "
     "(posterior collapse: the decoder ignores them)",
     "mse": "mean squared error per pixel of decode(mu) against held-out images (0-1 pixel scale)",
+    "class": "a conditional model asked for each class in turn: how often the judge sees the class asked for",
 }
 
 
@@ -35,7 +36,7 @@ class MetersPanel(QtWidgets.QWidget):
         form.setVerticalSpacing(2)
         self._rows: dict[str, tuple[QtWidgets.QLabel, QtWidgets.QLabel]] = {}
         for key, label in (("fd", "fd_latentlab"), ("coverage", "mode coverage"), ("tv", "class TV"),
-                           ("inactive", "inactive dims"), ("mse", "recon MSE")):
+                           ("inactive", "inactive dims"), ("mse", "recon MSE"), ("class", "class accuracy")):
             name, value = QtWidgets.QLabel(label), QtWidgets.QLabel("–")
             name.setToolTip(TIPS[key])
             value.setToolTip(TIPS[key])
@@ -58,15 +59,19 @@ class MetersPanel(QtWidgets.QWidget):
         layout.addLayout(form)
         layout.addWidget(self.caption)
         self.set_model(DEFAULT_KIND)
+        self._show_rows("class", False)
 
     def set_model(self, kind: str) -> None:
         self._show_posterior_rows(kind_of(kind).has_encoder)
 
     def _show_posterior_rows(self, shown: bool) -> None:
         """The meters of an encoder's posterior (inactive dims, reconstruction error)."""
-        for key in ("inactive", "mse"):
-            for widget in self._rows[key]:
-                widget.setVisible(shown)
+        self._show_rows("inactive", shown)
+        self._show_rows("mse", shown)
+
+    def _show_rows(self, key: str, shown: bool) -> None:
+        for widget in self._rows[key]:
+            widget.setVisible(shown)
 
     def clear(self, caption: str = "measured every few seconds while training") -> None:
         for value in self.values.values():
@@ -95,5 +100,8 @@ class MetersPanel(QtWidgets.QWidget):
             self.values["inactive"].setText(f"{meters.inactive_dims} of {len(meters.kl_per_dim_nats)}")
             self.values["mse"].setText(f"{meters.recon_mse:.4f}")
         self._show_posterior_rows(meters.kl_per_dim_nats is not None)
+        if meters.class_accuracy is not None:
+            self.values["class"].setText(f"{meters.class_accuracy:.0%} (worst {min(meters.class_accuracy_per_class):.0%})")
+        self._show_rows("class", meters.class_accuracy is not None)
         note = f"n/a: {meters.note}" if meters.note else f"{meters.samples:,} samples"
         self.caption.setText(f"at step {meters.step:,} · {note}")
