@@ -62,7 +62,8 @@ if str(REPO) not in sys.path:  # run as a script from anywhere without installin
 
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig  # noqa: E402
 from latentlab.core.data import ImageSet, load_data  # noqa: E402
-from latentlab.core.training import VAETrainer, evaluate_vae  # noqa: E402
+from latentlab.core.evaluation import evaluate_vae  # noqa: E402
+from latentlab.core.training import VAETrainer  # noqa: E402
 
 DEFAULT_MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 IMAGES_FILE = "t10k-images-idx3-ubyte.gz"

@@ -41,7 +41,8 @@ def add_meter_options(parser: argparse.ArgumentParser) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     import torch
 
-    from latentlab.core.training import evaluate_model, images_to_tensor
+    from latentlab.core.evaluation import evaluate_model
+    from latentlab.core.training import images_to_tensor
 
     checkpoint, model = load_for_inference(args.checkpoint)
     config = checkpoint.model_config

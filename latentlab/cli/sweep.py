@@ -102,7 +102,8 @@ def summarise(vae, data, train_config, beta: float, checkpoint: str):
     import torch
 
     from latentlab.core.sweep_report import ROWS_SHOWN, SweepRun
-    from latentlab.core.training import evaluate_model, images_to_tensor
+    from latentlab.core.evaluation import evaluate_model
+    from latentlab.core.training import images_to_tensor
     from latentlab.core.traversal import kl_per_dimension, model_decoder, rank, traversal
 
     vae = vae.to("cpu")

@@ -28,7 +28,8 @@ from latentlab.core.kinds import kind_of
 from latentlab.core.metrics import DEFAULT_SAMPLES
 from latentlab.core.models import GAN, VAE
 from latentlab.core.models.vae import kl_to_standard_normal
-from latentlab.core.training import evaluate_vae, images_to_tensor
+from latentlab.core.evaluation import evaluate_vae
+from latentlab.core.training import images_to_tensor
 
 
 @dataclass(frozen=True, eq=False)

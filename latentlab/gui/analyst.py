@@ -27,7 +27,7 @@ from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.latent import encode_means
 from latentlab.core.messages import HeldOutReport, read_only
 from latentlab.core.models import build_model
-from latentlab.core.training import evaluate_model
+from latentlab.core.evaluation import evaluate_model
 from latentlab.gui.background import BackgroundJob, BackgroundJobs
 
 LATENTS, HELDOUT = "latents", "heldout"

@@ -11,7 +11,8 @@ import torch
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.latent import encode_means
 from latentlab.core.models import build_model
-from latentlab.core.training import evaluate_model, images_to_tensor
+from latentlab.core.evaluation import evaluate_model
+from latentlab.core.training import images_to_tensor
 from latentlab.gui.analyst import HELDOUT, LATENTS, AnalysisJob, Analyst
 from latentlab.gui.background import BackgroundJobs
 from tests.tiny_sets import make_tiny_set
