@@ -63,6 +63,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere without installin
 from latentlab.core.config import MODEL_DEFAULTS, ModelConfig, TrainConfig  # noqa: E402
 from latentlab.core.data import ImageSet, load_data  # noqa: E402
 from latentlab.core.evaluation import evaluate_vae  # noqa: E402
+from latentlab.core.models.vae import neg_elbo  # noqa: E402
 from latentlab.core.training import VAETrainer  # noqa: E402
 
 DEFAULT_MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
@@ -92,12 +93,19 @@ class ClassicVAE(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.fc4(torch.relu(self.fc3(z)))
 
-    def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None):
+    # What latentlab's trainer and evaluation ask of a VAE: unconditional, a Bernoulli likelihood.
+    log_scale = None
+    discrete_likelihood = False
+
+    def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None, y: torch.Tensor | None = None):
         mu, logvar = self.encode(x)
         if eps is None:
             eps = torch.randn_like(mu)
         z = mu + torch.exp(0.5 * logvar) * eps
         return self.decode_logits(z).view_as(x), mu, logvar
+
+    def elbo_terms(self, x, logits, mu, logvar, beta: float = 1.0):
+        return neg_elbo(x, logits, mu, logvar, beta)
 
 
 class ReferenceTrainer(VAETrainer):
