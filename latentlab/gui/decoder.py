@@ -112,9 +112,9 @@ class LatentDecoder:
         self.label = 0
 
     # -- use ----------------------------------------------------------------------------------
-    def decode(self, z: np.ndarray, label: int | None = None) -> np.ndarray:
-        """Latent points [N, D] (or one [D]) -> float32 images [N, C, H, W] in [0, 1] (a conditional model's of
-        class `label`, or of the picked class `self.label`)."""
+    def decode(self, z: np.ndarray, label: int | np.ndarray | None = None) -> np.ndarray:
+        """Latent points [N, D] (or one [D]) -> float32 images [N, C, H, W] in [0, 1]. A conditional model draws
+        class `label` (one for all, or one per point), or the picked class `self.label`."""
         model = self._require_model()
         z = np.asarray(z, dtype=np.float32)
         dim = self._config.latent_dim  # type: ignore[union-attr]
@@ -126,7 +126,7 @@ class LatentDecoder:
 
         with self._thread_limit(), torch.inference_mode():
             label = self.label if label is None else label
-            classes = torch.full((len(z),), label, dtype=torch.long) if self._config.conditional else None  # type: ignore[union-attr]
+            classes = torch.as_tensor(label, dtype=torch.long).expand(len(z)) if self._config.conditional else None  # type: ignore[union-attr]
             images = model.decode(torch.tensor(z), classes)  # a copy: z may be a read-only snapshot
             return images.clamp_(0.0, 1.0).numpy()
 
@@ -135,12 +135,8 @@ class LatentDecoder:
         config = self._config
         if config is None or not config.conditional:
             raise LatentlabError("only a conditional model draws a point as each class")
-        import torch
-
-        model = self._require_model()
-        z = np.repeat(np.asarray(z, dtype=np.float32).reshape(1, -1), config.num_classes, axis=0)
-        with self._thread_limit(), torch.inference_mode():
-            return model.decode(torch.tensor(z), torch.arange(config.num_classes)).clamp_(0.0, 1.0).numpy()
+        classes = np.arange(config.num_classes)
+        return self.decode(np.repeat(np.asarray(z).reshape(1, -1), len(classes), axis=0), label=classes)
 
     def encode(self, images_uint8: np.ndarray, chunk: int = 1000, labels: np.ndarray | None = None) -> np.ndarray:
         """uint8 images [N, C, H, W] (and a CVAE's their classes) -> posterior means mu [N, D] (VAE only: a

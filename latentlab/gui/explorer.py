@@ -155,8 +155,8 @@ class Explorer(QtCore.QObject):
         if self._rows_per_class:
             styles = self._class_grid_styles(n)
             if styles is not None:
-                classes = self.decoder.config.num_classes
-                images = np.concatenate([self.decoder.decode(styles, label=k) for k in range(classes)])
+                classes = self.decoder.config.num_classes  # one decode: every class row over the same styles
+                images = self.decoder.decode(np.tile(styles, (classes, 1)), label=np.repeat(np.arange(classes), len(styles)))
                 self.grid.set_images(images, ncols=len(styles), title="classes x styles")
             return
         if not self._has_encoder:
