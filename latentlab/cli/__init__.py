@@ -18,6 +18,7 @@ from latentlab.cli.common import EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EX
 from latentlab.cli.evaluate import add_evaluate_commands
 from latentlab.cli.latent import add_latent_commands
 from latentlab.cli.sweep import add_sweep_command
+from latentlab.cli.timeline import add_timeline_command
 from latentlab.cli.train import Terminated, add_train_command, refuse_torchrun_unless_training
 from latentlab.cli.window import add_gui_command, add_window_options, cmd_gui
 from latentlab.core.errors import LatentlabError
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_commands(commands)  # eval, compare
     add_latent_commands(commands)  # sample, interpolate, export-latents, synthesize
     add_sweep_command(commands)
+    add_timeline_command(commands)
     return parser
 
 

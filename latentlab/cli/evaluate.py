@@ -41,7 +41,7 @@ def add_meter_options(parser: argparse.ArgumentParser) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     import torch
 
-    from latentlab.core.evaluation import evaluate_model
+    from latentlab.core.evaluation import evaluate_model, gradient_norms
     from latentlab.core.training import images_to_tensor
 
     checkpoint, model = load_for_inference(args.checkpoint)
@@ -57,6 +57,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if "bits_per_dim" in raw:  # colour: a likelihood of 8-bit values
             result["bits_per_dim"] = raw["bits_per_dim"]
     else:
+        raw.update(gradient_norms(model, images, seed=checkpoint.train_config.seed, gan_loss=gan_loss, labels=labels))
         result.update(gan_loss=gan_loss, **{name: value for name, value in raw.items() if name != "n"})
     meters = measure_checkpoint(checkpoint, model, data, args)
     result.update(meters_json(meters))

@@ -19,6 +19,8 @@ from latentlab.core.atomic import write_atomically
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import CheckpointError, LatentlabError
 from latentlab.core.history import History
+from latentlab.core.schedule import SettingChange
+from latentlab.core.timeline import TimelineEntry, thin, timeline_from_tensors, timeline_tensors, viewed_state
 
 FORMAT_VERSION = 1
 METADATA_KEY = "latentlab"
@@ -39,6 +41,9 @@ class Checkpoint:
     history: History | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. bookmarks, named latent directions
     package_version: str = __version__
+    schedule: tuple[SettingChange, ...] = ()  # settings changed mid-run (core/schedule.py)
+    timeline: tuple[TimelineEntry, ...] = ()  # snapshots of the run as it trained (core/timeline.py)
+    warnings: tuple[str, ...] = ()  # what loading left out (a damaged timeline), one line each
 
     def build_model(self) -> torch.nn.Module:
         """A fresh CPU model of the saved architecture with the saved weights."""
@@ -80,6 +85,8 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
         optimizer_json[opt_name] = _flatten_optimizer(opt_name, state, tensors)
     for name, tensor in checkpoint.loop_state.items():
         tensors[f"loop/{name}"] = tensor
+    timeline, timeline_meta = timeline_tensors(thin(checkpoint.timeline))  # at most SAVED_SNAPSHOTS
+    tensors.update(timeline)
     meta = {
         "format_version": FORMAT_VERSION,
         "package_version": checkpoint.package_version,
@@ -91,6 +98,8 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
         "optimizers": optimizer_json,
         "history": checkpoint.history.to_dict() if checkpoint.history is not None else None,
         "extra": checkpoint.extra,
+        "schedule": [change.to_dict() for change in checkpoint.schedule],
+        "timeline": timeline_meta if checkpoint.timeline else None,
     }
     # Copies: safetensors refuses views that share storage, and the caller may keep training.
     payload = save_tensors(
@@ -138,7 +147,23 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     except (AttributeError, IndexError, KeyError, TypeError, ValueError, LatentlabError) as exc:
         raise CheckpointError(f"{name}: latentlab metadata is malformed ({_first_line(exc)})") from None
     _check_weights_fit(checkpoint, name)
-    return checkpoint
+    return _with_timeline(checkpoint, meta, tensors, name)
+
+
+def _with_timeline(checkpoint: Checkpoint, meta: dict[str, Any], tensors: dict[str, torch.Tensor], name: str) -> Checkpoint:
+    """The checkpoint with its timeline; a damaged timeline is left out with a warning, the rest still opens."""
+    from dataclasses import replace
+
+    block = meta.get("timeline")
+    if not block:
+        return checkpoint
+    expected = {k: tuple(v.shape) for k, v in viewed_state(checkpoint.model_config, checkpoint.model_state).items()}
+    try:
+        entries = timeline_from_tensors(block if isinstance(block, dict) else {}, tensors, expected)
+    except ValueError as exc:
+        warning = f"{name}: its timeline of snapshots was left out ({exc}); the model itself opened"
+        return replace(checkpoint, warnings=checkpoint.warnings + (warning,))
+    return replace(checkpoint, timeline=entries)
 
 
 def _check_weights_fit(checkpoint: Checkpoint, name: str) -> None:
@@ -207,6 +232,7 @@ def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
 
 def _assemble(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Checkpoint:
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    schedule = tuple(SettingChange.from_dict(raw) for raw in (meta.get("schedule") or []))
     loop_state = {k[len("loop/") :]: v for k, v in tensors.items() if k.startswith("loop/")}
     optimizer_states = {}
     for opt_name, info in (meta.get("optimizers") or {}).items():
@@ -230,6 +256,7 @@ def _assemble(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Checkpo
         history=History.from_dict(history) if history else None,
         extra=dict(meta.get("extra") or {}),
         package_version=str(meta.get("package_version", "?")),
+        schedule=schedule,
     )
 
 
@@ -238,8 +265,9 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def checkpoint_from_trainer(trainer, data_spec: str, metrics: dict[str, float] | None = None, extra: dict | None = None) -> Checkpoint:
-    """Everything needed to rebuild and resume `trainer`'s run."""
+def checkpoint_from_trainer(trainer, data_spec: str, metrics: dict[str, float] | None = None, extra: dict | None = None,
+                            timeline: tuple[TimelineEntry, ...] = ()) -> Checkpoint:
+    """Everything needed to rebuild and resume `trainer`'s run (and the snapshots of its `timeline`)."""
     return Checkpoint(
         model_config=trainer.model_config,
         train_config=trainer.train_config,
@@ -251,4 +279,6 @@ def checkpoint_from_trainer(trainer, data_spec: str, metrics: dict[str, float] |
         metrics=dict(metrics or {}),
         history=trainer.history,
         extra=dict(extra or {}),
+        schedule=tuple(trainer.schedule),
+        timeline=tuple(timeline),
     )

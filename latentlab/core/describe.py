@@ -16,4 +16,6 @@ def describe_metrics(kind: str, metrics: dict[str, float]) -> str:
         parts.append(f"critic(x) {metrics['critic_real']:.2f}  critic(G(z)) {metrics['critic_fake']:.2f}")
     else:
         parts.append(f"D(x) {metrics['d_real']:.2f}  D(G(z)) {metrics['d_fake']:.2f}")
+    if "d_grad_norm" in metrics:
+        parts.append(f"|grad D| {metrics['d_grad_norm']:.3g}  |grad G| {metrics['g_grad_norm']:.3g}")
     return "  ".join(parts)

@@ -83,3 +83,36 @@ def evaluate_gan(gan: GAN, images: torch.Tensor, *, seed: int = 0, chunk: int = 
     gan.train(was_training)
     n = len(images)
     return {"n": n, **{name: total / n for name, total in totals.items()}}
+
+
+GRADIENT_BATCH = 256  # held-out images (and as many samples) the gradient norms are measured on
+
+
+def gradient_norms(gan: GAN, images: torch.Tensor, *, seed: int = 0, gan_loss: str = "ns",
+                   labels: torch.Tensor | None = None) -> dict[str, float]:
+    """The norms of D's and G's loss gradients in their weights on one seeded held-out batch (no step taken):
+    the standard diagnostic of which side is winning."""
+    objective = OBJECTIVES[gan_loss]
+    rng = torch.Generator().manual_seed(seed + 2)
+    x = images[:GRADIENT_BATCH]
+    y = _chunk_labels(gan, labels, 0, GRADIENT_BATCH)
+    z = torch.randn(len(x), gan.config.latent_dim, generator=rng).to(x.device)
+    was_training = gan.training
+    params = {name: list(net.parameters()) for name, net in (("d", gan.discriminator), ("g", gan.generator))}
+    needed = [(p, p.requires_grad) for group in params.values() for p in group]
+    gan.eval()
+    try:
+        for p, _ in needed:
+            p.requires_grad_(True)
+        with torch.enable_grad():
+            fake = gan.generator(z, y)
+            d_loss = objective.discriminator_loss(gan.discriminator(GAN.to_model_range(x), y), gan.discriminator(fake.detach(), y))
+            g_loss = objective.generator_loss(gan.discriminator(fake, y))
+            d_grads = torch.autograd.grad(d_loss, params["d"])
+            g_grads = torch.autograd.grad(g_loss, params["g"])
+    finally:
+        for p, required in needed:
+            p.requires_grad_(required)
+        gan.train(was_training)
+    norm = lambda grads: float(torch.sqrt(sum(g.pow(2).sum() for g in grads)))  # noqa: E731
+    return {"d_grad_norm": norm(d_grads), "g_grad_norm": norm(g_grads)}

@@ -38,10 +38,11 @@ class CurveLayout:
     lower_is_probability: bool = False  # a 0-1 axis with a line at 1/2, else free
     readout: str = ""  # the latest figures as a format string over metric names; "": "label value" each
     readout_extra: tuple[Metric, ...] = ()  # figures some runs also report, added to the readout when present
+    norms: tuple[Metric, ...] = ()  # gradient norms, on a log axis of their own under the others
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
-        return self.main + self.lower
+        return self.main + self.lower + self.norms
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ _NEG_ELBO = (Metric("neg_elbo", "negative ELBO", "nats"), Metric("recon", "recon
 _GAN_LOSSES = (Metric("d_loss", "D loss"), Metric("g_loss", "G loss"))
 _D_OUTPUTS = (Metric("d_real", "D(x)"), Metric("d_fake", "D(G(z))"))
 _CRITIC = (Metric("critic_real", "critic(x)"), Metric("critic_fake", "critic(G(z))"))
+# Each network's gradient norm before its step: D's shrinking to nothing while G's explodes (or the reverse)
+# is the classic sign of one side winning.
+_GRAD_NORMS = (Metric("d_grad_norm", "|grad D|"), Metric("g_grad_norm", "|grad G|"))
 
 _VAE_CURVES = (
     CurveLayout("negative ELBO = reconstruction + KL", _NEG_ELBO, "nats per image", heldout=_NEG_ELBO[:1],
@@ -93,9 +97,9 @@ _VAE_CURVES = (
 )
 _GAN_CURVES = (
     CurveLayout("adversarial losses (binary cross-entropy)", _GAN_LOSSES, "loss (nats)", heldout=_D_OUTPUTS,
-                lower=_D_OUTPUTS, lower_axis="D output", lower_is_probability=True),
+                lower=_D_OUTPUTS, lower_axis="D output", lower_is_probability=True, norms=_GRAD_NORMS),
     CurveLayout("adversarial losses (critic and generator)", _GAN_LOSSES, "loss", heldout=_CRITIC,
-                lower=_CRITIC, lower_axis="critic score"),
+                lower=_CRITIC, lower_axis="critic score", norms=_GRAD_NORMS),
 )
 
 # The VAE's 16-D latent is what reconstructs MNIST-like data well; the window starts at 2-D so the latent

@@ -17,6 +17,8 @@ import torch
 from latentlab.core.checkpoint import Checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.gan_alarms import Alarm
+from latentlab.core.schedule import SettingChange
+from latentlab.core.timeline import TimelineEntry
 from latentlab.core.training import StepReport
 
 
@@ -67,6 +69,8 @@ class RunInfo:
     precision: str | None = None  # mixed precision in use (--amp), described
     world_size: int = 1  # torchrun processes sharing each batch
     warnings: tuple[str, ...] = ()
+    learning_rates: Mapping[str, float] = field(default_factory=dict)  # each optimizer's, now
+    schedule: tuple[SettingChange, ...] = ()  # the settings changed so far (a continued run's)
     # The held-out images the window's latent snapshots encode (read-only; empty where nobody draws them).
     subset_images: np.ndarray = field(default_factory=lambda: _NO_IMAGES)  # uint8 [N, C, H, W]
     subset_labels: np.ndarray = field(default_factory=lambda: _NO_LABELS)  # int64 [N]
@@ -128,6 +132,30 @@ class HeldOutReport:
     step: int
     epoch: float
     metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class TimelineChanged:
+    """The run's timeline after a snapshot was taken (or dropped to stay in bounds): every entry, oldest first."""
+
+    entries: tuple[TimelineEntry, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(e.nbytes for e in self.entries)
+
+
+@dataclass(frozen=True)
+class SettingsChanged:
+    """A change of settings took effect before step `change.step + 1`; `learning_rates` are now these."""
+
+    change: SettingChange
+    learning_rates: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class ChangeRefused:
+    message: str
 
 
 @dataclass(frozen=True)

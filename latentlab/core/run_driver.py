@@ -30,6 +30,7 @@ from latentlab.core.errors import LatentlabError
 from latentlab.core.gan_alarms import GanWatch
 from latentlab.core.history import HELDOUT_PREFIX, History
 from latentlab.core.messages import (
+    ChangeRefused,
     Diverged,
     HeldOutReport,
     HistorySnapshot,
@@ -38,10 +39,17 @@ from latentlab.core.messages import (
     RunInfo,
     Saved,
     SaveFailed,
+    SettingsChanged,
     StepDone,
+    TimelineChanged,
 )
 from latentlab.core.precision import precision_for
+from latentlab.core.schedule import SettingChange
+from latentlab.core.timeline import Timeline
 from latentlab.core.training import GANTrainer, Trainer, TrainingDiverged, make_trainer
+
+MANUAL_STEPS = (None, "d", "g")  # a manual step of both networks (or the VAE), of D alone, of G alone
+MAX_SLOW_MOTION_S = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +75,45 @@ class RunControl:
         self._wake = threading.Event()  # set whenever a flag changes or a request arrives
         self._pause = paused
         self._saves: queue.SimpleQueue[tuple[str, dict]] = queue.SimpleQueue()
+        self._manual: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._changes: queue.SimpleQueue[SettingChange] = queue.SimpleQueue()
+        self._slow_motion = 0.0
+
+    def step_once(self, only: str | None = None) -> None:
+        """While paused: take one step (`only` "d" or "g": a GAN's D or G alone), then stay paused."""
+        if only not in MANUAL_STEPS:
+            raise ValueError(f"a manual step is of both networks (None), 'd' or 'g', not {only!r}")
+        self._manual.put(only)
+        self._wake.set()
+
+    def request_change(self, change: SettingChange) -> None:
+        """New settings (learning rates, beta, objective), applied between two steps and recorded."""
+        self._changes.put(change)
+        self._wake.set()
+
+    @property
+    def slow_motion(self) -> float:
+        """Seconds of pause after every step (0: full speed)."""
+        return self._slow_motion
+
+    def set_slow_motion(self, seconds: float) -> None:
+        self._slow_motion = min(max(float(seconds), 0.0), MAX_SLOW_MOTION_S)
+        self._wake.set()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or less if a flag changes or a request arrives meanwhile."""
+        if self._wake.wait(seconds):
+            self._wake.clear()
+
+    def take_manual_step(self) -> tuple[bool, str | None]:
+        """(True, only) for a manual step asked for, else (False, None)."""
+        try:
+            return True, self._manual.get_nowait()
+        except queue.Empty:
+            return False, None
+
+    def take_changes(self) -> list[SettingChange]:
+        return _drain(self._changes)
 
     def stop(self) -> None:
         self._stop.set()
@@ -98,12 +145,16 @@ class RunControl:
         self._wake.clear()
 
     def take_saves(self) -> list[tuple[str, dict]]:
-        saves = []
-        while True:
-            try:
-                saves.append(self._saves.get_nowait())
-            except queue.Empty:
-                return saves
+        return _drain(self._saves)
+
+
+def _drain(requests: queue.SimpleQueue) -> list:
+    taken = []
+    while True:
+        try:
+            taken.append(requests.get_nowait())
+        except queue.Empty:
+            return taken
 
 
 class Evaluation(Protocol):
@@ -181,6 +232,7 @@ class RunDriver:
         self.metrics: dict[str, float] = dict(plan.resume.metrics) if plan.resume else {}  # latest held-out
         self.saved_step: int | None = None  # the step last written to plan.out by this run
         self.end: RunEnd | None = None
+        self.timeline = Timeline(entries=plan.resume.timeline if plan.resume else ())
 
     # -- the run ------------------------------------------------------------------------------------
     def run(self) -> Iterator[object]:
@@ -189,6 +241,7 @@ class RunDriver:
             trainer = self._build()
             if trainer is not None:
                 yield self._info(trainer)
+                yield from self._record(trainer)
                 reason = yield from self._steps(trainer)
                 if reason == "finished":
                     self.evaluation.at_end(trainer)
@@ -221,7 +274,10 @@ class RunDriver:
         if plan.resume is not None:
             ck = plan.resume
             history = History.from_dict(ck.history.to_dict()) if ck.history is not None else None
-            trainer.restore(ck.step, ck.model_state, ck.optimizer_states, ck.loop_state, history)
+            trainer.restore(ck.step, ck.model_state, ck.optimizer_states, ck.loop_state, history, ck.schedule)
+            if tc.lr != ck.train_config.lr:  # a new learning rate asked for on resuming (after a divergence)
+                rates = {"lr": tc.lr} if not isinstance(trainer, GANTrainer) else {"lr_g": tc.lr, "lr_d": tc.lr}
+                trainer.change(SettingChange(**rates))
         self.trainer = trainer
         return trainer
 
@@ -249,6 +305,8 @@ class RunDriver:
             precision=trainer.precision.describe() if trainer.precision.enabled else None,
             world_size=self.parallel.world_size,
             warnings=tuple(data.warnings),
+            learning_rates=trainer.learning_rates(),
+            schedule=tuple(trainer.schedule),
         )
 
     def _steps(self, trainer: Trainer) -> Iterator[object]:
@@ -257,27 +315,28 @@ class RunDriver:
         watch = GanWatch.for_trainer(trainer) if isinstance(trainer, GANTrainer) else None
         epochs_done = int(trainer.epoch)
         last_save = time.monotonic()
-        steps = trainer.run()
         while True:
+            only = None
             if control.pause_requested:
                 yield Paused(trainer.step)
-                while control.pause_requested:
-                    yield from self._requested_saves()
-                    control.wait_for_change()
-                trainer.reset_clock()
+                manual, only = yield from self._while_paused(trainer)
+                if not manual:
+                    trainer.reset_clock()
             yield from self._requested_saves()  # before a stop too: a save asked for before Stop is written
+            yield from self._changes(trainer)
             if control.stop_requested:
                 return "stopped"
+            if trainer.finished:
+                return "finished"
             try:
-                report = next(steps, None)
+                report = trainer.train_step(only)
             except TrainingDiverged as exc:  # that step was not taken: the weights are the last sane ones
                 yield Diverged(str(exc))
                 return "diverged"
-            if report is None:
-                return "finished"
             changes = watch.after_step(report.step, report.metrics) if watch is not None else None
             active = tuple(watch.active.values()) if watch is not None else ()
             yield StepDone(report, changes.started if changes else (), active)
+            yield from self._record(trainer)
             epoch_ended = int(report.epoch) > epochs_done
             epochs_done = int(report.epoch)
             self.evaluation.after_step(trainer, epoch_ended)
@@ -286,6 +345,36 @@ class RunDriver:
                 yield self.save_to_out()
                 last_save = time.monotonic()
                 trainer.reset_clock()
+            if control.slow_motion > 0 and not control.pause_requested:
+                control.sleep(control.slow_motion)
+                trainer.reset_clock()
+
+    def _while_paused(self, trainer: Trainer) -> Iterator[object]:
+        """Wait while paused, serving saves and changes; returns (True, only) for a manual step asked for, or
+        (False, None) once resumed or stopped."""
+        control = self.control
+        while control.pause_requested:
+            yield from self._requested_saves()
+            yield from self._changes(trainer)
+            manual, only = control.take_manual_step()
+            if manual:
+                return True, only
+            control.wait_for_change()
+        return False, None
+
+    def _changes(self, trainer: Trainer) -> Iterator[SettingsChanged | ChangeRefused]:
+        for change in self.control.take_changes():
+            try:
+                applied = trainer.change(change)
+            except LatentlabError as exc:
+                yield ChangeRefused(str(exc))
+            else:
+                yield SettingsChanged(applied, trainer.learning_rates())
+
+    def _record(self, trainer: Trainer) -> Iterator[TimelineChanged]:
+        """A timeline snapshot, when one is due."""
+        if self.timeline.record(trainer.step, trainer.model_config, trainer.model.state_dict()):
+            yield TimelineChanged(self.timeline.entries)
 
     def _collect(self) -> Iterator[HeldOutReport]:
         """Held-out figures join the run: its latest metrics and its history (so checkpoints carry them)."""
@@ -313,7 +402,8 @@ class RunDriver:
 
     def _write(self, path: Path, extra: dict | None = None) -> None:
         if self.parallel.is_main:  # every process holds the same weights; one writes
-            save_checkpoint(path, checkpoint_from_trainer(self.trainer, self.plan.data_spec, self.metrics, extra))
+            save_checkpoint(path, checkpoint_from_trainer(self.trainer, self.plan.data_spec, self.metrics, extra,
+                                                          timeline=self.timeline.entries))
 
     def final_checkpoint(self) -> Checkpoint | None:
         """A CPU copy of the run's whole state, to save or continue from after the training thread is gone."""
@@ -332,6 +422,8 @@ class RunDriver:
             loop_state=cpu(ck.loop_state),
             metrics=dict(ck.metrics),
             history=History.from_dict(trainer.history.to_dict()),
+            schedule=tuple(trainer.schedule),
+            timeline=self.timeline.entries,  # all of them: the window keeps showing the run it has
         )
 
 

@@ -26,6 +26,7 @@ from latentlab.core.models import GAN, VAE, build_model
 from latentlab.core.models.gan_losses import OBJECTIVES, gradient_penalty
 from latentlab.core.evaluation import d_outputs, evaluate_model, with_bits_per_dim
 from latentlab.core.precision import precision_for
+from latentlab.core.schedule import SettingChange, objective_switch_allowed
 
 VAE_METRICS = tuple(m.name for m in kind_of("vae").train_metrics())
 GAN_METRICS = tuple(m.name for m in kind_of("gan").train_metrics("ns"))  # D's outputs are probabilities
@@ -90,6 +91,7 @@ class Trainer:
         self.batches_per_epoch = max(1, len(self.train_x) // self.batch_size)
         self.step = 0
         self.history = History()
+        self.schedule: list[SettingChange] = []  # settings changed mid-run, in order (a checkpoint keeps them)
         self.divergence = DivergenceGuard()
         self._order = torch.randperm(len(self.train_x), generator=self.rng)
         self._rate = 0.0
@@ -143,12 +145,14 @@ class Trainer:
         y = torch.randint(self.model_config.num_classes, (n * self.parallel.world_size,), generator=self.rng)
         return self.parallel.shard(y).to(self.device)
 
-    def train_step(self) -> StepReport:
+    def train_step(self, only: str | None = None) -> StepReport:
+        """One step on the next batch. `only` ("d" or "g", a GAN's manual step): train that network alone; the
+        other's loss and gradient norm are still measured, so every step reports the same figures."""
         if self._last_time is None:
             self._last_time = time.perf_counter()
         batch = self.next_batch()
         self.model.train()
-        metrics = self.parallel.mean_metrics(self.optimise(batch))
+        metrics = self.parallel.mean_metrics(self.optimise(batch, only))
         if not self.precision.end_step():
             raise TrainingDiverged(
                 f"float16 gradients overflowed at every loss scale by step {self.step + 1}: lower the learning "
@@ -176,8 +180,8 @@ class Trainer:
         """Forget the last step time (after a pause) so throughput is not diluted by idle time."""
         self._last_time = None
 
-    def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, what: str) -> None:
-        """Step only on a sane loss and gradients: non-finite or exploded ones (core/divergence.py) raise
+    def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, what: str) -> float:
+        """Step only on a sane loss and gradients, and return the gradient norm: non-finite or exploded ones (core/divergence.py) raise
         TrainingDiverged before the step is taken.
 
         Under torchrun the loss check is collective (every rank stops together) and the gradients are
@@ -197,6 +201,18 @@ class Trainer:
                 optimizer.zero_grad(set_to_none=True)
                 raise
         self.precision.step(optimizer)
+        # A float16 step skipped for overflowing gradients (the scaler lowers its scale) has no norm to report.
+        return grad_norm if math.isfinite(grad_norm) else math.nan
+
+    def gradient_norm(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> float:
+        """The norm of `loss`'s gradient in `optimizer`'s weights, without a step (a manual step of the other
+        network still reports this one's)."""
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        norm = float(torch.nn.utils.clip_grad_norm_(params, float("inf")))
+        optimizer.zero_grad(set_to_none=True)
+        return norm
 
     def _check_sane(self, what: str, magnitude: float) -> None:
         step, lr = self.step + 1, self.train_config.lr
@@ -205,8 +221,28 @@ class Trainer:
         if self.divergence.exploded(what, magnitude):
             raise TrainingDiverged(self.divergence.message(what, magnitude, step, lr))
 
+    # -- settings changed mid-run -------------------------------------------------------------
+    def change(self, change: SettingChange) -> SettingChange:
+        """Apply new settings before the next step and record them in the schedule (at this step)."""
+        change = change.at(self.step)
+        self.apply(change)
+        self.schedule.append(change)
+        return change
+
+    def apply(self, change: SettingChange) -> None:
+        """Set what `change` names; a LatentlabError (nothing changed) for a setting this kind does not have."""
+        raise NotImplementedError
+
+    def _set_lr(self, optimizer: torch.optim.Optimizer, lr: float) -> None:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+
+    def learning_rates(self) -> dict[str, float]:
+        """The current learning rate of each optimizer."""
+        return {name: float(opt.param_groups[0]["lr"]) for name, opt in self.optimizers.items()}
+
     # -- subclass hooks -----------------------------------------------------------------------
-    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+    def optimise(self, batch: torch.Tensor, only: str | None = None) -> dict[str, float]:
         raise NotImplementedError
 
     def evaluate(self) -> dict[str, float]:
@@ -221,7 +257,8 @@ class Trainer:
         """Tensors that, with model and optimizer state, make a resumed run continue exactly."""
         return {"rng": self.rng.get_state(), "order": self._order.clone(), **self.precision.state()}
 
-    def restore(self, step: int, model_state, optimizer_states, loop_state, history: History | None) -> None:
+    def restore(self, step: int, model_state, optimizer_states, loop_state, history: History | None,
+                schedule: tuple[SettingChange, ...] = ()) -> None:
         self.model.load_state_dict(model_state)
         for name, optimizer in self.optimizers.items():
             if name in optimizer_states:
@@ -239,6 +276,9 @@ class Trainer:
         self.step = step
         if history is not None:
             self.history = history
+        for change in schedule:  # the settings the run had changed to, on top of this run's config
+            self.apply(change)
+        self.schedule = list(schedule)
 
 
 class VAETrainer(Trainer):
@@ -256,7 +296,7 @@ class VAETrainer(Trainer):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"vae": self.optimizer}
 
-    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+    def optimise(self, batch: torch.Tensor, only: str | None = None) -> dict[str, float]:
         eps = self.noise(len(batch))
         with self.precision.autocast():
             logits, mu, logvar = self.train_vae(batch, eps, self.batch_labels)
@@ -268,6 +308,15 @@ class VAETrainer(Trainer):
             "kl": float(terms.kl.detach()),
         }
         return with_bits_per_dim(self.vae, metrics)
+
+    def apply(self, change: SettingChange) -> None:
+        if change.lr_g is not None or change.lr_d is not None or change.gan_loss is not None:
+            raise LatentlabError("a VAE has one learning rate and no GAN objective: change lr or beta")
+        if change.lr is not None:
+            self._set_lr(self.optimizer, change.lr)
+            self.train_config = self.train_config.with_changes(lr=change.lr)
+        if change.beta is not None:
+            self.train_config = self.train_config.with_changes(beta=change.beta)
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:
@@ -309,14 +358,16 @@ class GANTrainer(Trainer):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
-    def optimise(self, batch: torch.Tensor) -> dict[str, float]:
+    def optimise(self, batch: torch.Tensor, only: str | None = None) -> dict[str, float]:
         G, D, objective = self.train_g, self.train_d, self.objective
         real, real_y = GAN.to_model_range(batch), self.batch_labels
+        train_d, train_g = only in (None, "d"), only in (None, "g")
         # WGAN-GP trains the critic several times per generator step, on the same real batch with fresh noise;
         # only the last fake batch also trains G, so only it keeps G's graph.
-        for i in range(objective.d_steps):
+        d_steps = objective.d_steps if train_d else 1
+        for i in range(d_steps):
             with self.precision.autocast():
-                with torch.set_grad_enabled(i == objective.d_steps - 1):
+                with torch.set_grad_enabled(i == d_steps - 1):
                     fake_y = self.sample_labels(len(batch))
                     fake = G(self.noise(len(batch)), fake_y)
                 real_scores = D(real, real_y)
@@ -326,15 +377,42 @@ class GANTrainer(Trainer):
                 # The penalty's points mix a real and a fake image: judged as the real image's class.
                 critic = lambda x: self.gan.discriminator(x, real_y)  # noqa: E731
                 d_loss = d_loss + objective.gp_weight * gradient_penalty(critic, real, fake, self.rng)
-            self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
+            if train_d:
+                d_norm = self.backward_and_step(d_loss, self.opt_d, "discriminator loss")
+            else:
+                d_norm = self.gradient_norm(d_loss, self.opt_d)
 
         # D's gradients from the generator's pass are discarded (zeroed before D's next step), so they are not
         # averaged across ranks.
         with self.parallel.no_sync(D):
             with self.precision.autocast():
                 g_loss = objective.generator_loss(D(fake, fake_y))
-            self.backward_and_step(g_loss, self.opt_g, "generator loss")
-        return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores)}
+            if train_g:
+                g_norm = self.backward_and_step(g_loss, self.opt_g, "generator loss")
+            else:
+                g_norm = self.gradient_norm(g_loss, self.opt_g)
+        return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach()), **d_outputs(objective, real_scores, fake_scores),
+                "d_grad_norm": d_norm, "g_grad_norm": g_norm}
+
+    def apply(self, change: SettingChange) -> None:
+        if change.lr is not None or change.beta is not None:
+            raise LatentlabError("a GAN has a learning rate per network and no beta: change lr_g or lr_d")
+        loss = change.gan_loss
+        if loss is not None and not objective_switch_allowed(self.train_config.gan_loss, loss):
+            raise LatentlabError(
+                f"the objective cannot switch from {self.train_config.gan_loss} to {loss} mid-run: D's outputs "
+                "would change meaning (a classifier's probabilities or a critic's scores); start a new run"
+            )
+        if change.lr_g is not None:
+            self._set_lr(self.opt_g, change.lr_g)
+        if change.lr_d is not None:
+            self._set_lr(self.opt_d, change.lr_d)
+        if loss is not None and loss != self.train_config.gan_loss:
+            self.objective = OBJECTIVES[loss]
+            for optimizer in (self.opt_g, self.opt_d):
+                for group in optimizer.param_groups:
+                    group["betas"] = self.objective.betas
+            self.train_config = self.train_config.with_changes(gan_loss=loss)
 
     @torch.no_grad()
     def evaluate(self, chunk: int = 1000) -> dict[str, float]:

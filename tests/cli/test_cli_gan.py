@@ -18,6 +18,7 @@ def test_gan_loss_and_spectral_norm_are_trained_saved_and_evaluated(tmp_path, ca
     assert code == 0, err
     assert "wgan-gp loss with spectral norm" in err
     assert "critic(x)" in err and "D(x)" not in err  # a critic's scores are not probabilities
+    assert "|grad D|" in err and "|grad G|" in err
     checkpoint = load_checkpoint(out)
     assert checkpoint.train_config.gan_loss == "wgan-gp" and checkpoint.model_config.spectral_norm
 
@@ -25,6 +26,7 @@ def test_gan_loss_and_spectral_norm_are_trained_saved_and_evaluated(tmp_path, ca
     result = json.loads(stdout)
     assert code == 0 and result["gan_loss"] == "wgan-gp"
     assert {"critic_real", "critic_fake"} <= result.keys() and "d_real" not in result
+    assert result["d_grad_norm"] > 0 and result["g_grad_norm"] > 0
 
     # Resuming keeps the objective and the discriminator the run was started with.
     code, _, err = run(["train", "--resume", str(out), "--steps", "5"], capsys)

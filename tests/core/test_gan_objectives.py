@@ -52,12 +52,12 @@ def test_every_objective_trains_and_reports_what_d_honestly_says(tiny_set, gan_l
     metrics = reports[-1].metrics
     assert all(math.isfinite(v) for r in reports for v in r.metrics.values())
     if gan_loss == "ns":
-        assert set(metrics) == {"d_loss", "g_loss", "d_real", "d_fake"}
+        assert set(metrics) == {"d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
         assert 0 <= metrics["d_real"] <= 1 and 0 <= metrics["d_fake"] <= 1
     else:
-        assert set(metrics) == {"d_loss", "g_loss", "critic_real", "critic_fake"}
+        assert set(metrics) == {"d_loss", "g_loss", "critic_real", "critic_fake", "d_grad_norm", "g_grad_norm"}
     held = trainer.evaluate()
-    assert set(held) - {"n"} == set(metrics) - {"d_loss", "g_loss"}
+    assert set(held) - {"n"} == set(metrics) - {"d_loss", "g_loss", "d_grad_norm", "g_grad_norm"}
 
 
 def test_wgan_gp_trains_the_critic_more_often_than_the_generator(tiny_set, monkeypatch):
@@ -67,7 +67,7 @@ def test_wgan_gp_trains_the_critic_more_often_than_the_generator(tiny_set, monke
 
     def counting(loss, optimizer, what):
         calls["d" if optimizer is trainer.opt_d else "g"] += 1
-        original(loss, optimizer, what)
+        return original(loss, optimizer, what)
 
     monkeypatch.setattr(trainer, "backward_and_step", counting)
     list(islice(trainer.run(), 2))

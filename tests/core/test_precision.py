@@ -39,7 +39,9 @@ def test_the_loss_scaler_path_steps_every_optimizer_and_resumes_its_scale(kind, 
     trainer.precision = Precision("cpu", torch.float16, scaled=True)
     before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
     reports = list(trainer.run())
-    assert len(reports) == 4 and all(torch.isfinite(torch.tensor(list(r.metrics.values()))).all() for r in reports)
+    # A step skipped for overflowing float16 gradients reports no gradient norm (NaN); everything else is finite.
+    losses = [[v for k, v in r.metrics.items() if not k.endswith("grad_norm")] for r in reports]
+    assert len(reports) == 4 and all(torch.isfinite(torch.tensor(values)).all() for values in losses)
     changed = {name for name, p in trainer.model.named_parameters() if not torch.equal(p, before[name])}
     assert changed == set(before)  # both G and D stepped (for the GAN)
     saved = load_checkpoint(save_checkpoint(tmp_path / "amp.safetensors", checkpoint_from_trainer(trainer, "tiny", {})))

@@ -74,6 +74,7 @@ def test_pause_saves_while_paused_resume_and_stop_from_another_thread(tiny_set, 
     driver = RunDriver(plan(tiny_set, train_config=TrainConfig(batch_size=32)), control)  # no budget: until stopped
     run = driver.run()
     assert isinstance(next(run), RunInfo)
+    assert [e.step for e in next(run).entries] == [0]  # the timeline's first snapshot: the untrained model
     assert next(run) == Paused(0)
     good, bad = tmp_path / "paused.safetensors", tmp_path / "no-such-folder" / "x.safetensors"
     for path in (good, bad):
@@ -102,10 +103,10 @@ def test_a_run_stopped_before_it_loads_ends_without_loading(tmp_path):
 def test_divergence_is_reported_and_ends_the_run_before_that_step(tiny_set, monkeypatch, tmp_path):
     real = VAETrainer.optimise
 
-    def diverge_at_step_3(self, batch):
+    def diverge_at_step_3(self, batch, only=None):
         if self.step == 2:
             raise TrainingDiverged("diverged: the VAE loss reached 1e+12 at step 3 (learning rate too high? ...)")
-        return real(self, batch)
+        return real(self, batch, only)
 
     monkeypatch.setattr(VAETrainer, "optimise", diverge_at_step_3)
     out = tmp_path / "run.safetensors"

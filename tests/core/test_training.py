@@ -27,7 +27,7 @@ def test_vae_loss_falls_within_a_few_steps(tiny_set):
 def test_gan_reports_losses_and_discriminator_outputs(tiny_set):
     trainer = make_trainer(ModelConfig(kind="gan", arch="mlp", latent_dim=8, hidden=64), TrainConfig(batch_size=32, lr=2e-4), tiny_set)
     reports = list(islice(trainer.run(), 30))
-    assert set(reports[0].metrics) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(reports[0].metrics) == {"d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
     assert all(0.0 <= r.metrics["d_real"] <= 1.0 and 0.0 <= r.metrics["d_fake"] <= 1.0 for r in reports)
     start, end = first_and_last_mean(reports, "d_loss")
     assert end < start  # D learns to tell the easy real images from early fakes

@@ -195,10 +195,10 @@ def test_divergence_stops_the_run_says_what_to_try_and_train_continues_from_the_
 
     real = VAETrainer.optimise
 
-    def diverge_at_step_5(self, batch):
+    def diverge_at_step_5(self, batch, only=None):
         if self.step == 4 and self.train_config.lr > 1e-3:
             raise TrainingDiverged("diverged: the VAE loss reached 1e+09 at step 5 (learning rate too high? ...)")
-        return real(self, batch)
+        return real(self, batch, only)
 
     monkeypatch.setattr(VAETrainer, "optimise", diverge_at_step_5)
     window.controls.lr.setValue(0.01)

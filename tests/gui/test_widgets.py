@@ -83,11 +83,12 @@ def test_loss_plot_switches_series_for_a_gan(qtbot):
     plot = shown(qtbot, LossPlot())
     plot.set_model("gan")
     steps = np.arange(1, 21, dtype=float)
-    metrics = {"d_loss": np.ones(20), "g_loss": np.ones(20) * 2, "d_real": np.full(20, 0.7), "d_fake": np.full(20, 0.3)}
+    metrics = {"d_loss": np.ones(20), "g_loss": np.ones(20) * 2, "d_real": np.full(20, 0.7), "d_fake": np.full(20, 0.3),
+               "d_grad_norm": np.full(20, 3.0), "g_grad_norm": np.full(20, 0.5)}
     plot.add_points(steps, metrics)
     lengths = plot.series_lengths()
     assert {k: v for k, v in lengths.items() if not k.startswith("heldout")} == {k: 20 for k in metrics}
-    assert {"D loss", "G loss", "D(x)", "D(G(z))"} <= set(plot.legend_names())
+    assert {"D loss", "G loss", "D(x)", "D(G(z))", "|grad D|", "|grad G|"} <= set(plot.legend_names())
     assert "negative ELBO" not in plot.legend_names()
     plot.set_model("vae")
     assert "D loss" not in plot.legend_names()

@@ -50,13 +50,21 @@ class LossPlot(QtWidgets.QWidget):
 
         self._main_view = pg.PlotWidget()
         self._lower_view = pg.PlotWidget()
+        self._norms_view = pg.PlotWidget()  # gradient norms, log scale: they span decades
+        self._norms_view.setMinimumHeight(70)
         self._main = self._main_view.getPlotItem()
         self._lower = self._lower_view.getPlotItem()
-        for plot in (self._main, self._lower):
+        self._norms = self._norms_view.getPlotItem()
+        for plot in (self._main, self._lower, self._norms):
             style.style_plot(plot)
             plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.setMenuEnabled(True)
         self._lower.setXLink(self._main)
+        self._norms.setXLink(self._main)
+        self._norms.setLogMode(x=False, y=True)
+        self._norms_view.setToolTip("the norm of each network's loss gradient before its step: one side's shrinking "
+                                    "to nothing while the other's grows is a sign that it is winning")
+        self._marks: list[pg.InfiniteLine] = []  # settings changed mid-run
         self._half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DotLine))
         self._lower.addItem(self._half, ignoreBounds=True)
         self._set_lower_axis(True)
@@ -97,6 +105,7 @@ class LossPlot(QtWidgets.QWidget):
         layout.setSpacing(2)
         layout.addWidget(self._main_view, 3)
         layout.addWidget(self._lower_view, 2)
+        layout.addWidget(self._norms_view, 1)
         layout.addLayout(controls)
 
         self._smoothing.valueChanged.connect(self._on_smoothing)
@@ -136,23 +145,28 @@ class LossPlot(QtWidgets.QWidget):
         if layout.lower:
             self._main.showLabel("bottom", False)
             style.axis_label(self._lower, "left", layout.lower_axis)
-            style.axis_label(self._lower, "bottom", "step")
+            style.axis_label(self._lower, "bottom", "" if layout.norms else "step")
             self._lower_view.show()
             self._set_lower_axis(layout.lower_is_probability)
         else:
             style.axis_label(self._main, "bottom", "step")
             self._lower_view.hide()
+        if layout.norms:
+            style.axis_label(self._norms, "left", "|grad|")
+            style.axis_label(self._norms, "bottom", "step")
         main_series, lower_series = self._series_of(layout.main), self._series_of(layout.lower)
+        norm_series = self._series_of(layout.norms)
         held_plot = self._lower if layout.lower else self._main
         placed = [(self._main, item) for series in main_series for item in series.items]
         placed += [(self._lower, item) for series in lower_series for item in series.items]
+        placed += [(self._norms, item) for series in norm_series for item in series.items]
         placed += [(held_plot, held.line) for held in self._shown_heldout()]
         for plot, item in placed:
             plot.addItem(item)
         self._placed = placed
         self._legend.clear()
         self._legend.setColumnCount(2 if layout.lower else 1)
-        for series in main_series + lower_series:
+        for series in main_series + lower_series + norm_series:
             self._legend.addItem(series.line, series.name)
         self._on_log_y(self._log_y.isChecked())
         self._update_readout()
@@ -213,14 +227,32 @@ class LossPlot(QtWidgets.QWidget):
                 copy.add(float(step), {HELDOUT_PREFIX + name: float(value)})
         return copy
 
+    def mark_change(self, step: float, text: str) -> None:
+        """A dashed line at the step where settings changed mid-run, labelled with the new values."""
+        line = pg.InfiniteLine(step, angle=90, pen=pg.mkPen(style.MUTED, width=1, style=QtCore.Qt.PenStyle.DashLine),
+                               label=text, labelOpts={"position": 0.92, "color": style.FOREGROUND, "anchors": [(0, 1), (0, 1)]})
+        line.setToolTip(f"step {step:,.0f}: {text}")
+        self._main.addItem(line, ignoreBounds=True)
+        self._marks.append(line)
+
+    def marks(self) -> list[tuple[float, str]]:
+        """(step, text) of each change marked, oldest first."""
+        return [(float(line.value()), line.label.toPlainText()) for line in self._marks]
+
+    def clear_marks(self) -> None:
+        for line in self._marks:
+            self._main.removeItem(line)
+        self._marks = []
+
     def clear(self) -> None:
+        self.clear_marks()
         self._history = History(self._capacity)
         self._heldout = History(512)
         self._latest = {}
         self._latest_step = None
         self._update_readout()
         self.redraw()
-        for plot in (self._main, self._lower):
+        for plot in (self._main, self._lower, self._norms):
             plot.enableAutoRange(axis="x")
         self._fit_y = True
 
@@ -314,10 +346,12 @@ class LossPlot(QtWidgets.QWidget):
                 self._legend.addItem(held.line, held.name)
             elif not len(held) and listed:
                 self._legend.removeItem(held.line)
+        # The norms' axis shows once the run reports them (a checkpoint from before they were reported has none).
+        self._norms_view.setVisible(any(m.name in self._history.names() for m in self._layout.norms))
         self._fit_main_y()
         # Settle the x auto-range now: left to the paint, it changes the range mid-paint and Qt paints the
         # whole plot a second time (GUI time the training worker waits for on the GIL).
-        for plot in (self._main, self._lower):
+        for plot in (self._main, self._lower, self._norms):
             plot.getViewBox().prepareForPaint()
 
     def _fit_y_keys(self) -> tuple[str, ...]:

@@ -38,6 +38,8 @@ SERIES_COLORS = {
     "critic_fake": "#b085e0",
     "heldout_critic_real": "#4cc24c",
     "heldout_critic_fake": "#b085e0",
+    "d_grad_norm": "#ef5350",
+    "g_grad_norm": "#4c9be8",
 }
 
 BACKGROUND = "#000000"
