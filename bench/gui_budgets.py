@@ -98,7 +98,7 @@ def measure(quick: bool = False) -> dict[str, object]:
     import torch
 
     default_threads = torch.get_num_threads()  # what a fresh headless process (the CLI) trains with
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     from latentlab.core.data import load_data
     from latentlab.core.training import make_trainer
@@ -106,7 +106,7 @@ def measure(quick: bool = False) -> dict[str, object]:
     from latentlab.gui.widgets import LossPlot
     from latentlab.gui.worker import available_cores, worker_threads
 
-    from qt_bench import app_like_latentlab, spin, spin_until
+    from qt_bench import app_like_latentlab, spin, spin_until, timer_lateness_ms
 
     app = app_like_latentlab()
     data = load_data("builtin")
@@ -122,15 +122,7 @@ def measure(quick: bool = False) -> dict[str, object]:
         return [view.viewport() for view in widget.findChildren(QtWidgets.QGraphicsView)]
 
     # -- gui lag: a 16 ms timer's lateness while training ------------------------------------------
-    ticks: list[float] = []
-    timer = QtCore.QTimer()
-    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-    timer.setInterval(16)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    spin(lag_ms)
-    timer.stop()
-    lateness_ms = np.clip(np.diff(ticks) * 1000.0 - 16.0, 0.0, None)
+    lateness_ms = timer_lateness_ms(lag_ms)
     results["gui_lag_p95_ms"] = round(percentile(lateness_ms, 95), 2)
     results["gui_lag_max_ms"] = round(float(lateness_ms.max()) if len(lateness_ms) else float("nan"), 2)
 

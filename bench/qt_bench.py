@@ -33,3 +33,20 @@ def spin_until(check, timeout_s: float = 120.0) -> None:
     end = time.monotonic() + timeout_s
     while not check() and time.monotonic() < end:
         spin(20)
+
+
+def timer_lateness_ms(ms: int):
+    """How late a 16 ms precise timer fires, tick by tick (ms, numpy array), over `ms` of the event loop: the
+    GUI's lag while whatever else runs."""
+    import numpy as np
+    from PySide6 import QtCore
+
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.setInterval(16)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    spin(ms)
+    timer.stop()
+    return np.clip(np.diff(ticks) * 1000.0 - 16.0, 0.0, None)

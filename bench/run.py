@@ -9,6 +9,8 @@ shared between them):
                                        gui_lag_p95_ms, app_vs_headless_throughput, startup_s
   bench/colour_budgets.py N times      colour64_decode_p95_ms, colour64_grid8_ms, colour64_strip16_ms (64x64 RGB
                                        conv VAE training); colour training throughput at 32/64 px under details
+  bench/timeline_budgets.py N times    map_refresh_ms, map_lag_p95_ms (the D map while the GAN trains), scrub_ms (the
+                                       timeline, the VAE training), timeline_mb_20min; memory details under details
   bench/class_accuracy.py              class_accuracy_c{vae,gan}_{shapes,mnist}: conditional models after 10 epochs
   bench/vae_mnist.py --repeats N       vae_mnist_neg_elbo_10ep, vae_mnist_vs_reference_time_ratio
                                        (skipped, with the reason, without ../shared/data/mnist)
@@ -40,6 +42,7 @@ sys.path.insert(0, str(BENCH))
 from class_accuracy import BUDGETS as CLASS_BUDGETS  # noqa: E402
 from colour_budgets import BUDGETS as COLOUR_BUDGETS  # noqa: E402
 from gui_budgets import BUDGETS as GUI_BUDGETS  # noqa: E402
+from timeline_budgets import BUDGETS as TIMELINE_BUDGETS  # noqa: E402
 
 MNIST_FIGURES = ("vae_mnist_neg_elbo_10ep", "vae_mnist_vs_reference_time_ratio")
 MNIST_IMPROVEMENT = 0.05  # latentlab's default at least 5% below the classic VAE after 10 epochs
@@ -103,6 +106,13 @@ def colour_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str,
     figures = {name: figure([run[name] for run in runs], budget) for name, budget in COLOUR_BUDGETS.items()}
     rates = runs[0]["train_images_per_s"]
     details = {"train_images_per_s": {k: statistics.median(run["train_images_per_s"][k] for run in runs) for k in rates}}
+    return figures, details
+
+
+def timeline_figures(repeats: int, quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    runs = [run_json("timeline_budgets.py", ["--quick"] if quick else [], timeout=1500) for _ in range(repeats)]
+    figures = {name: figure([run[name] for run in runs], budget) for name, budget in TIMELINE_BUDGETS.items()}
+    details = {k: v for k, v in runs[0].items() if k not in TIMELINE_BUDGETS}
     return figures, details
 
 
@@ -187,6 +197,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
         errors["colour_budgets"] = str(exc)
         result.update({name: skipped(f"colour_budgets failed: {exc}", f"{b[0]} {b[1]:g}") for name, b in COLOUR_BUDGETS.items()})
+
+    log(f"heat map and timeline budgets: {repeats} run(s)")
+    try:
+        figures, details["timeline"] = timeline_figures(repeats, args.quick)
+        result.update(figures)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
+        errors["timeline_budgets"] = str(exc)
+        result.update({name: skipped(f"timeline_budgets failed: {exc}", f"{b[0]} {b[1]:g}") for name, b in TIMELINE_BUDGETS.items()})
 
     log("class accuracy of the conditional models (10 epochs each)")
     try:

@@ -27,7 +27,9 @@ from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, p
 from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
 from latentlab.gui.meters import MetersService
 from latentlab.gui import run_status
+from latentlab.gui.plane_maps_view import PlaneMapsView
 from latentlab.gui.plot_feed import PlotFeed
+from latentlab.gui.replay import Replay
 from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.status_bar import RunStatusBar
@@ -36,8 +38,11 @@ from latentlab.gui.widgets import DecoderCanvas, LatentScatter, LossPlot, Sample
 from latentlab.gui.widgets.alarm_banner import AlarmBanner
 from latentlab.gui.widgets.class_picker import ClassPicker
 from latentlab.gui.widgets.meters_panel import MetersPanel
-from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel
+from latentlab.gui.widgets.steering_panel import SteeringPanel
+from latentlab.gui.widgets.timeline_bar import TimelineBar
+from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel, row, titled
 from latentlab.gui.window_menus import build_menus, build_tools
+from latentlab.gui.window_steering import wire_steering
 
 if TYPE_CHECKING:
     from latentlab.core.data import ImageSet
@@ -99,9 +104,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if data is None:
             self.controls.set_data_spec(data_spec)
         self.meters_panel = MetersPanel()
+        self.steering = SteeringPanel()
         self.loss_plot = LossPlot()
         self.plot_feed = PlotFeed(self.loss_plot, self)
+        self.timeline_bar = TimelineBar()
         self.scatter = LatentScatter()
+        self.plane_maps = PlaneMapsView(self.scatter, self.jobs, self)
         self.canvas = DecoderCanvas()
         self.grid = SampleGrid()
         self.alarm_banner = AlarmBanner()
@@ -111,14 +119,16 @@ class MainWindow(QtWidgets.QMainWindow):
         below_canvas = QtWidgets.QVBoxLayout()
         below_canvas.addWidget(self.class_picker)
         self.setCentralWidget(central_widget(
-            controls_column(self.controls, self.meters_panel), self.alarm_banner, panel(self.loss_plot),
-            [panel(self.scatter), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
+            controls_column(self.controls, titled("Steer", self.steering), self.meters_panel), self.alarm_banner,
+            panel(self.loss_plot, row(self.timeline_bar)),
+            [panel(self.scatter, row(self.plane_maps.choice)), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
         ))
         self.status_bar = RunStatusBar(self.statusBar())
 
         self.tools_host = ToolHost(self.decoder, self.scatter, self.jobs, self)
         self.explorer = Explorer(self.decoder, self.scatter, self.canvas, self.grid, below_grid, self.class_picker, self.tools_host,
                                  self.controls.latent_dim.value, self)
+        self.replay = Replay(self.timeline_bar, self.jobs, self._show_weights, self._show_latents, self)
         self.autosave = None if autosave_dir is None else RunAutosave(
             AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
             autosave_every_s, self,
@@ -129,6 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         build_tools(self, build_menus(self))
         self._connect()
+        wire_steering(self)
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
         self._update_title()
@@ -279,8 +290,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = checkpoint.step
         self.status_bar.show_step(checkpoint.step)
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
+        self.replay.set_model(mc)
+        self.replay.set_entries(checkpoint.timeline, checkpoint.step)
         self.session.open(checkpoint, self._data_dir, data=self._data)
         self.set_status(f"opened {path}: {mc.kind.upper()} after {checkpoint.step:,} steps; press Resume to continue")
+        for warning in checkpoint.warnings:  # a damaged timeline: the rest opened
+            self.show_error(warning)
         return True
 
     def export_grid(self, path: str | Path) -> bool:
@@ -349,16 +364,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self._step = batch.step  # the status bar follows the plot, at its pace (PlotFeed.flushed)
 
     def _on_latents(self, snapshot: LatentSnapshot) -> None:
-        if not self.model_kind.has_encoder:
-            return
+        if self.model_kind.has_encoder and not self.replay.holds_latents(snapshot):
+            self._show_latents(snapshot)
+
+    def _show_latents(self, snapshot: LatentSnapshot) -> None:
+        """Latents of the live model or of a timeline snapshot being viewed."""
         self.tools_host.set_latents(snapshot)
         self.explorer.latents_arrived(snapshot)
+        self.plane_maps.latents_arrived()
 
     def _on_weights(self, snapshot: WeightsSnapshot) -> None:
         if snapshot.model_config.kind != self._kind:
             return
         self._last_weights = snapshot
         self.meters.offer(snapshot)
+        self.plane_maps.weights_arrived(snapshot)
+        if not self.replay.holds_weights(snapshot):
+            self._show_weights(snapshot)
+
+    def _show_weights(self, snapshot: WeightsSnapshot) -> None:
+        """Weights of the live model or of a timeline snapshot being viewed: every view decodes with them."""
         try:
             self.decoder.load(snapshot.model_config, snapshot.state)
         except LatentlabError as exc:
@@ -402,7 +427,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- views ----------------------------------------------------------------------------------------
     def _clear_views(self) -> None:
         for view in (self.plot_feed, self.loss_plot, self.alarm_banner, self.scatter, self.canvas, self.grid,
-                     self.decoder, self.meters, self.meters_panel, self.explorer):
+                     self.decoder, self.meters, self.meters_panel, self.explorer, self.replay, self.plane_maps):
             view.clear()
         self._last_weights = None
         self._info = None
@@ -426,6 +451,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loss_plot.set_model(kind)
         self.meters_panel.set_model(kind)
         self.explorer.show_kind()
+        self.steering.show_kind(kind)
+        self.plane_maps.show_kind(kind_of(kind))
 
     def _update_title(self) -> None:
         data = self._data.name if self._data is not None else data_label(self.controls.data_spec())

@@ -43,6 +43,9 @@ class TrainingSession(QObject):
     ended = Signal(object)  # RunEnd
     state_changed = Signal(str)  # idle | loading | running | paused
     paused = Signal(int)  # the step at which the run actually paused (every report up to it has arrived)
+    timeline = Signal(object)  # TimelineChanged: the run's snapshots so far
+    settings_changed = Signal(object)  # SettingsChanged: a change of learning rate, beta or objective took effect
+    change_refused = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, intervals: Intervals | None = None, threads: int | None = None,
                  jobs: BackgroundJobs | None = None) -> None:
@@ -59,6 +62,7 @@ class TrainingSession(QObject):
         self._last_end: RunEnd | None = None
         self._shut_down = False
         self._started = False
+        self._slow_motion = 0.0  # seconds between steps, kept for the next runs too
 
     # -- state ------------------------------------------------------------------------------------
     @property
@@ -147,6 +151,7 @@ class TrainingSession(QObject):
             intervals=self.intervals if self.intervals is not None else Intervals(),
             threads=self.threads,
         )
+        worker.control.set_slow_motion(self._slow_motion)
         worker.moveToThread(thread)
         relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's messages into this thread
         worker.message.connect(relay.deliver)
@@ -165,6 +170,27 @@ class TrainingSession(QObject):
         if self._worker is not None and self._state == PAUSED:
             self._worker.resume()
             self._set_state(RUNNING if self._started else LOADING)
+
+    def step_once(self, only: str | None = None) -> None:
+        """While paused: one step (a GAN's D alone "d", G alone "g", or both: None); the run stays paused."""
+        if self._worker is not None and self._state == PAUSED:
+            self._worker.control.step_once(only)
+
+    def set_slow_motion(self, seconds: float) -> None:
+        self._slow_motion = seconds
+        if self._worker is not None:
+            self._worker.control.set_slow_motion(seconds)
+
+    @property
+    def slow_motion(self) -> float:
+        return self._slow_motion
+
+    def request_change(self, change) -> bool:
+        """New settings for the run in progress (applied between two steps); False when none is running."""
+        if self._worker is None:
+            return False
+        self._worker.control.request_change(change)
+        return True
 
     def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """End the current run; True when its thread has finished (else it is kept until it does)."""
@@ -272,6 +298,12 @@ class TrainingSession(QObject):
             self.saved.emit(message.path)
         elif isinstance(message, m.SaveFailed):
             self.save_failed.emit(message.message)
+        elif isinstance(message, m.TimelineChanged):
+            self.timeline.emit(message)
+        elif isinstance(message, m.SettingsChanged):
+            self.settings_changed.emit(message)
+        elif isinstance(message, m.ChangeRefused):
+            self.change_refused.emit(message.message)
         elif isinstance(message, m.RunEnd):
             self._on_ended(message)
 

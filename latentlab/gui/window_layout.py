@@ -47,6 +47,28 @@ def panel(widget: QtWidgets.QWidget, extra: QtWidgets.QLayout | None = None) -> 
     return frame
 
 
+def row(*widgets: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+    """A slim row under a panel's view."""
+    layout = QtWidgets.QHBoxLayout()
+    layout.setContentsMargins(4, 0, 4, 2)
+    for widget in widgets:
+        layout.addWidget(widget, 1)
+    return layout
+
+
+def titled(title: str, widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """`widget` under a section title, as the controls' sections are."""
+    box = QtWidgets.QWidget()
+    box.setObjectName("controls")
+    layout = QtWidgets.QVBoxLayout(box)
+    layout.setContentsMargins(14, 0, 14, 6)
+    label = QtWidgets.QLabel(title.upper())
+    label.setObjectName("sectionTitle")
+    layout.addWidget(label)
+    layout.addWidget(widget)
+    return box
+
+
 def controls_column(*widgets: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     """The left column (controls above the quality meters), scrolling when the window is short."""
     column = QtWidgets.QWidget()

@@ -24,6 +24,7 @@ from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
 from latentlab.core.errors import LatentlabError
 from latentlab.core.messages import (
+    ChangeRefused,
     Diverged,
     Failed,
     HeldOutReport,
@@ -33,9 +34,11 @@ from latentlab.core.messages import (
     RunInfo,
     Saved,
     SaveFailed,
+    SettingsChanged,
     StepBatch,
     Status,
     StepDone,
+    TimelineChanged,
     WeightsSnapshot,
     read_only,
 )
@@ -170,7 +173,7 @@ class TrainingWorker(QObject):
             self._step_done(trainer, message)
         elif isinstance(message, RunInfo):
             self._started(driver, message)
-        elif isinstance(message, (HeldOutReport, Saved, SaveFailed)):
+        elif isinstance(message, (HeldOutReport, Saved, SaveFailed, TimelineChanged, SettingsChanged, ChangeRefused)):
             self.message.emit(message)
         elif isinstance(message, Paused):
             self._flush(trainer)
@@ -212,7 +215,10 @@ class TrainingWorker(QObject):
         if now - self._last_progress >= self.intervals.progress:
             self._flush(trainer)
             self._last_progress = now
-        if self._weights_due.due(now):
+        if self.control.slow_motion > 0:  # slow motion: every view follows every step
+            self._flush(trainer)
+            self._snapshot(trainer)
+        elif self._weights_due.due(now):
             self._weights_due.run(self._emit_weights, trainer)
             trainer.reset_clock()  # images/s measures training, not snapshots
 
