@@ -3,7 +3,8 @@
 The window hands it every live weight and latent snapshot; while a snapshot is viewed they are held back (the
 latest of each) and the views get the snapshot's instead: its weights go to the window's decoder (so the canvas, grid,
 samples and tools use them) and, for a model with an encoder, the held-out subset is encoded with them in a
-background job (cached per snapshot, so scrubbing back and forth is instant). Back to live shows what was held.
+background job that goes on to the other snapshots (outwards from the one viewed), so that the next ones
+are ready before the slider gets there; each is encoded once. Back to live shows what was held.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Replay(QtCore.QObject):
         self._live_latents: LatentSnapshot | None = None
         self._latents: dict[int, np.ndarray] = {}  # step -> the subset's latents under that snapshot
         self._viewing: int | None = None  # the step shown
+        self._warming: set[int] = set()  # the steps the encoding job has still to do or is doing
         self._since = 0.0
         bar.entry_chosen.connect(self.view)
         bar.live_chosen.connect(self.back_to_live)
@@ -89,6 +91,7 @@ class Replay(QtCore.QObject):
 
     def clear(self) -> None:
         self.jobs.cancel(self)
+        self._warming = set()
         was_viewing = self._viewing is not None
         self._viewing = None
         self.entries, self._latents, self._subset = (), {}, None
@@ -105,30 +108,41 @@ class Replay(QtCore.QObject):
             return
         entry = self.entries[index]
         self._since = time.perf_counter()
-        self.jobs.cancel(self)
-        first = self._viewing is None
         self._viewing = entry.step
-        if first:
-            self.viewing_changed.emit(entry.step)
+        self.viewing_changed.emit(entry.step)
         self._show_weights(WeightsSnapshot(entry.step, self._config, entry.float_state()))
         if self._subset is None or not self._has_encoder():
             self.shown.emit(entry.step, time.perf_counter() - self._since)
             return
-        images, labels, names = self._subset
+        _, labels, names = self._subset
         if entry.step in self._latents:
             self._show_latents(LatentSnapshot(entry.step, self._latents[entry.step], labels, names))
             self.shown.emit(entry.step, time.perf_counter() - self._since)
-            return
-        config = self._config
-        self.jobs.start("replay", lambda job: (entry.step, _encode(config, entry, images, labels)), tag=self,
-                        on_result=self._on_encoded)
-        if not first:
-            self.viewing_changed.emit(entry.step)
+        elif entry.step not in self._warming:
+            self._warm()
+
+    def _warm(self) -> None:
+        """Encode the subset under every snapshot not encoded yet, in one background job, the one viewed first and
+        then outwards from it (the job reads `_viewing` each time): once someone scrubs, the next snapshots are
+        ready before the slider gets there."""
+        config, (images, labels, _) = self._config, self._subset
+        todo = {e.step: e for e in self.entries if e.step not in self._latents}
+        self.jobs.cancel(self)
+        self._warming = set(todo)
+
+        def encode_all(job) -> None:
+            while todo and not job.cancelled:
+                wanted = self._viewing if self._viewing is not None else 0
+                step = min(todo, key=lambda s: abs(s - wanted))
+                job.report((step, _encode(config, todo.pop(step), images, labels)))
+
+        self.jobs.start("replay", encode_all, tag=self, on_progress=self._on_encoded)
 
     def back_to_live(self) -> None:
         if self._viewing is None:
             return
         self.jobs.cancel(self)
+        self._warming = set()
         self._viewing = None
         self.bar.go_live()
         self.viewing_changed.emit(None)
@@ -142,6 +156,7 @@ class Replay(QtCore.QObject):
 
         step, z = result
         self._latents[step] = z
+        self._warming.discard(step)
         if step == self._viewing and self._subset is not None:
             _, labels, names = self._subset
             self._show_latents(LatentSnapshot(step, z, labels, names))
