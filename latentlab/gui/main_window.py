@@ -121,7 +121,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central_widget(
             controls_column(self.controls, titled("Steer", self.steering), self.meters_panel), self.alarm_banner,
             panel(self.loss_plot, row(self.timeline_bar)),
-            [panel(self.scatter, row(self.plane_maps.choice)), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
+            [panel(self.scatter, row(self.plane_maps.choice, self.plane_maps.caption)), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
         ))
         self.status_bar = RunStatusBar(self.statusBar())
 

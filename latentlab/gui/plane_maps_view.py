@@ -44,6 +44,8 @@ class PlaneMapsView(QtCore.QObject):
         self.overlay = PlaneOverlay(scatter.plot_widget().getPlotItem())
         self.choice = QtWidgets.QComboBox()
         self.choice.setToolTip("a heat map under the points")
+        self.caption = QtWidgets.QLabel("")  # the map's one-line note (the holes' share of the prior)
+        self.caption.setObjectName("hint")
         self._adversarial = None
         self._weights: WeightsSnapshot | None = None
         self._gan_loss = "ns"
@@ -108,7 +110,7 @@ class PlaneMapsView(QtCore.QObject):
         self.choice.setToolTip(reason or "a heat map under the points")
         if reason:
             self._cancel()
-            self.overlay.hide()
+            self._hide()
         else:
             self.refresh()
 
@@ -121,7 +123,7 @@ class PlaneMapsView(QtCore.QObject):
     def refresh(self) -> None:
         mode = self.mode
         if mode == NONE or self._reason:
-            self.overlay.hide()
+            self._hide()
             return
         if self._in_flight:
             self._pending = True
@@ -168,14 +170,19 @@ class PlaneMapsView(QtCore.QObject):
         self._resolution = _next_resolution(resolution, seconds)
         if self.mode != NONE and not self._reason:
             self.overlay.show(heatmap)
+            self.caption.setText(heatmap.note)
         self.computed.emit(seconds)
         if self._pending:
             self.refresh()
 
     def _on_error(self, error: BaseException) -> None:
         self._in_flight = False
-        self.overlay.hide()
+        self._hide()
         self.choice.setToolTip(f"the map failed: {error}")
+
+    def _hide(self) -> None:
+        self.overlay.hide()
+        self.caption.setText("")
 
     def _cancel(self) -> None:
         self.jobs.cancel(self)

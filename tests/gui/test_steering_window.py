@@ -110,7 +110,7 @@ def test_a_vae_shows_the_prior_and_its_holes(qtbot, window):
     win.plane_maps.set_mode(HOLES)
     qtbot.waitUntil(lambda: win.plane_maps.overlay.visible, timeout=WAIT_MS)
     heatmap = win.plane_maps.overlay.heatmap
-    assert heatmap.label == "prior mass with no data" and "% of the prior's mass" in heatmap.note
+    assert heatmap.label == "prior mass with no data" and "% of the prior's mass" in win.plane_maps.caption.text()
     win.plane_maps.set_mode(PRIOR)
     qtbot.waitUntil(lambda: win.plane_maps.overlay.heatmap is not None
                     and win.plane_maps.overlay.heatmap.label == "prior density", timeout=WAIT_MS)

@@ -1,5 +1,5 @@
-"""A heat map under a latent view's points, with its colour bar, optional arrows and a one-line note
-(core/plane_maps.py computes them; this only draws)."""
+"""A heat map under a latent view's points, with its colour bar and optional arrows (core/plane_maps.py
+computes them; this only draws)."""
 
 from __future__ import annotations
 
@@ -31,12 +31,10 @@ class PlaneOverlay:
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12,
                                           label="", rounding=0.001)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
+        self.colour_bar.axis.enableAutoSIPrefix(False)  # densities of ~0.1 read as they are, not as "m" units
         self.arrows = pg.PlotDataItem(pen=pg.mkPen("#ffffff", width=1.2), connect="pairs")
         self.arrows.setZValue(-10)
         plot.addItem(self.arrows, ignoreBounds=True)
-        self.note = pg.TextItem("", color=style.FOREGROUND, anchor=(0, 1))
-        self.note.setZValue(5)
-        plot.addItem(self.note, ignoreBounds=True)
         self.heatmap: PlaneHeatmap | None = None
         self.hide()
 
@@ -53,15 +51,13 @@ class PlaneOverlay:
         self.colour_bar.axis.setLabel(heatmap.label, color=style.FOREGROUND)
         if heatmap.arrows is not None:
             self.arrows.setData(*_arrow_segments(heatmap.arrows))
-        self.note.setText(heatmap.note)
-        self.note.setPos(x0, y0)
-        for item in (self.image, self.colour_bar, self.arrows, self.note):
+        for item in (self.image, self.colour_bar, self.arrows):
             item.setVisible(True)
         self.arrows.setVisible(heatmap.arrows is not None)
 
     def hide(self) -> None:
         self.heatmap = None
-        for item in (self.image, self.colour_bar, self.arrows, self.note):
+        for item in (self.image, self.colour_bar, self.arrows):
             item.setVisible(False)
 
 
