@@ -29,8 +29,8 @@ CHOICES = {
     False: ((NONE, "no map"), (PRIOR, "prior density"), (HOLES, "holes: prior mass with no data")),
 }
 TARGET_S = 0.08  # a map's computing time the resolution aims at
-MIN_RESOLUTION, MAX_RESOLUTION, FIRST_RESOLUTION = 12, 64, 16
-ARROWS = 7  # lattice side of G's arrows
+MIN_RESOLUTION, MAX_RESOLUTION, FIRST_RESOLUTION = 8, 64, 12
+ARROWS = 6  # lattice side of G's arrows
 WEIGHTS_REFRESH_S = 1.0
 NO_MODEL = "no model yet: press Train or open a checkpoint"
 

@@ -88,7 +88,7 @@ def test_the_discriminator_map_and_g_arrows_appear_under_the_noise_plane(qtbot, 
     qtbot.waitUntil(lambda: win.plane_maps.overlay.visible, timeout=WAIT_MS)
     heatmap = win.plane_maps.overlay.heatmap
     assert heatmap.label == "D(G(z))" and heatmap.levels == (0.0, 1.0)
-    assert 0.0 <= heatmap.values.min() and heatmap.values.max() <= 1.0 and heatmap.values.shape[0] >= 12
+    assert 0.0 <= heatmap.values.min() and heatmap.values.max() <= 1.0 and heatmap.values.shape[0] >= 8
     assert heatmap.arrows is not None and np.isfinite(heatmap.arrows).all()
     def covers_the_view():
         (x0, x1), (y0, y1) = win.scatter.view_box().viewRange()
