@@ -22,6 +22,7 @@ from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.datasets import data_label
 from latentlab.gui.decoder import LatentDecoder
+from latentlab.gui.examples import Examples
 from latentlab.gui.explorer import Explorer
 from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save, warn
 from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
@@ -40,6 +41,7 @@ from latentlab.gui.window_layout import central_widget, controls_column, grid_ba
 from latentlab.gui.window_menus import build_menus, build_tools
 
 if TYPE_CHECKING:
+    from latentlab.core.checkpoint import Checkpoint
     from latentlab.core.data import ImageSet
     from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
     from latentlab.gui.compare_view import CompareDialog
@@ -123,6 +125,7 @@ class MainWindow(QtWidgets.QMainWindow):
             AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
             autosave_every_s, self,
         )
+        self.examples = Examples(self)
         self.tools = ToolsDock(self)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
         self.tools.hide()
@@ -198,7 +201,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._first_paint.add(callback)
 
     def train(self) -> None:
-        """Train: resume a paused run, continue the last model when its settings still fit, else start anew."""
+        """Train: resume a paused run, continue the last model when its settings still fit, else start anew
+        (always anew from a shipped example)."""
+        if self.examples.leave():
+            self._clear_views()
         if self.session.state == PAUSED:
             self.session.resume()
             return
@@ -259,7 +265,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_checkpoint(self, path: str | Path) -> bool:
         """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
         from latentlab.core.checkpoint import load_checkpoint
-        from latentlab.core.messages import WeightsSnapshot
 
         try:
             checkpoint = load_checkpoint(path)
@@ -267,6 +272,17 @@ class MainWindow(QtWidgets.QMainWindow):
         except LatentlabError as exc:
             self.show_error(str(exc))
             return False
+        self.show_checkpoint(checkpoint)
+        if self.autosave is not None:
+            self.autosave.adopt(path, checkpoint.step)
+        self.set_status(f"opened {path}: {checkpoint.model_config.kind.upper()} after {checkpoint.step:,} steps; "
+                        "press Resume to continue")
+        return True
+
+    def show_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Make a loaded checkpoint (a file, or a shipped example) the current model, paused."""
+        from latentlab.core.messages import WeightsSnapshot
+
         self.session.stop()
         mc, tc = checkpoint.model_config, checkpoint.train_config
         self.controls.apply_configs(mc, tc, checkpoint.data_spec if self._data is None else None)
@@ -274,14 +290,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
         self.tools_host.load_extras(checkpoint.extra)
-        if self.autosave is not None:
-            self.autosave.adopt(path, checkpoint.step)
         self._step = checkpoint.step
         self.status_bar.show_step(checkpoint.step)
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
         self.session.open(checkpoint, self._data_dir, data=self._data)
-        self.set_status(f"opened {path}: {mc.kind.upper()} after {checkpoint.step:,} steps; press Resume to continue")
-        return True
 
     def export_grid(self, path: str | Path) -> bool:
         try:
@@ -411,6 +423,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.autosave is not None:
             self.autosave.forget()
         self.controls.set_run_info("")
+        self.examples.forget()
         self.tools_host.reset()
         self.status_bar.reset()
 
