@@ -29,6 +29,7 @@ from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
 from latentlab.gui.meters import MetersService
 from latentlab.gui import run_status
 from latentlab.gui.plot_feed import PlotFeed
+from latentlab.gui.projection_chooser import ProjectionChooser
 from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
 from latentlab.gui.status_bar import RunStatusBar
@@ -110,11 +111,14 @@ class MainWindow(QtWidgets.QMainWindow):
         below_grid = grid_bar()
         self.resample_button = below_grid.resample_button
         self.class_picker = ClassPicker()
+        self.projection = ProjectionChooser(self.scatter, self.jobs)
+        below_scatter = QtWidgets.QVBoxLayout()
+        below_scatter.addWidget(self.projection)
         below_canvas = QtWidgets.QVBoxLayout()
         below_canvas.addWidget(self.class_picker)
         self.setCentralWidget(central_widget(
             controls_column(self.controls, self.meters_panel), self.alarm_banner, panel(self.loss_plot),
-            [panel(self.scatter), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
+            [panel(self.scatter, below_scatter), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
         ))
         self.status_bar = RunStatusBar(self.statusBar())
 
@@ -365,6 +369,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.tools_host.set_latents(snapshot)
         self.explorer.latents_arrived(snapshot)
+        self.projection.latents_arrived(snapshot)
 
     def _on_weights(self, snapshot: WeightsSnapshot) -> None:
         if snapshot.model_config.kind != self._kind:
@@ -414,7 +419,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- views ----------------------------------------------------------------------------------------
     def _clear_views(self) -> None:
         for view in (self.plot_feed, self.loss_plot, self.alarm_banner, self.scatter, self.canvas, self.grid,
-                     self.decoder, self.meters, self.meters_panel, self.explorer):
+                     self.decoder, self.meters, self.meters_panel, self.explorer, self.projection):
             view.clear()
         self._last_weights = None
         self._info = None

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.drawn_input import drawing_to_image, file_to_image, nearest
 from latentlab.core.errors import LatentlabError
+from latentlab.core.latent import PlaneMap
 from latentlab.gui.background import BackgroundJob
 from latentlab.gui.decoder import is_gan, is_vae
 from latentlab.gui.tools.host import ToolHost
@@ -218,10 +219,13 @@ class DrawTool(QtWidgets.QWidget):
         if mu is None or self.sigma is None or plane is None or plane.dim != len(mu):
             self._mark.setData([], [])
             return
+        mean = plane.to_plane(mu)[0]
+        self._mark.setData([mean[0]], [mean[1]])
+        if not isinstance(plane, PlaneMap):  # a nonlinear map (UMAP, t-SNE) has no ellipses: the point only
+            return
         from latentlab.core.posterior import ellipse, projected_gaussian
 
         mean, covariance = projected_gaussian(plane, mu, self.sigma)
-        self._mark.setData([mean[0]], [mean[1]])
         for curve, k in zip(self._ellipses, SIGMAS):
             ring = ellipse(mean, covariance, k)
             curve.setData(ring[:, 0], ring[:, 1])
