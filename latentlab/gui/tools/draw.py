@@ -44,6 +44,7 @@ class DrawTool(QtWidgets.QWidget):
         self.sigma: np.ndarray | None = None
         self.neighbours: np.ndarray = np.empty(0, dtype=np.int64)  # held-out subset indices, nearest first
         self._job: BackgroundJob | None = None
+        self._file_image: np.ndarray | None = None  # uint8 [C, H, W] of an opened file, until the next stroke
         self._stop_early = threading.Event()
         self._pending = QtCore.QTimer(self, singleShot=True, interval=int(1000 / ENCODE_HZ))
         self._pending.timeout.connect(self.encode)
@@ -98,8 +99,8 @@ class DrawTool(QtWidgets.QWidget):
         layout.addStretch(1)
 
         self.brush.valueChanged.connect(lambda value: setattr(self.pad, "brush", value))
-        self.undo_button.clicked.connect(self.pad.undo)
-        self.clear_button.clicked.connect(self.pad.clear)
+        self.undo_button.clicked.connect(lambda: (self._forget_file(), self.pad.undo()))
+        self.clear_button.clicked.connect(lambda: (self._forget_file(), self.pad.clear()))
         self.open_button.clicked.connect(self._choose_file)
         self.cancel_button.clicked.connect(lambda: self._stop_early.set())
         self.pad.changed.connect(self._encode_soon)
@@ -121,6 +122,7 @@ class DrawTool(QtWidgets.QWidget):
         except LatentlabError as exc:
             self._say(str(exc))
             return False
+        self._file_image = image  # encoded as read (in colour for a colour model); the pad shows its grey
         self.pad.set_pixels(image.astype(np.float32).mean(axis=0) / 255.0)
         return True
 
@@ -135,7 +137,7 @@ class DrawTool(QtWidgets.QWidget):
                 self._say("")
             return
         try:
-            image = drawing_to_image(self.pad.pixels, config.channels)
+            image = self._image(config.channels)
         except LatentlabError as exc:
             self._say(str(exc))
             return
@@ -162,7 +164,7 @@ class DrawTool(QtWidgets.QWidget):
         from latentlab.core.inversion import DEFAULT_STARTS, DEFAULT_STEPS
         from latentlab.gui.tools.invert import run_inversion
 
-        image = drawing_to_image(self.pad.pixels, config.channels)
+        image = self._image(config.channels)
         self.host.jobs.cancel(self)
         state = {k: v.detach().clone() for k, v in model.generator.state_dict().items()}
         self._stop_early = stop_early = threading.Event()
@@ -180,7 +182,17 @@ class DrawTool(QtWidgets.QWidget):
             job.join(10)
 
     # -- internals ------------------------------------------------------------------------------------
+    def _image(self, channels: int) -> np.ndarray:
+        """What is encoded: the opened file as read, or the drawing (a DataError for an empty canvas)."""
+        if self._file_image is not None and self._file_image.shape == (channels, *self.pad.pixels.shape):
+            return self._file_image
+        return drawing_to_image(self.pad.pixels, channels)
+
+    def _forget_file(self) -> None:
+        self._file_image = None
+
     def _encode_soon(self) -> None:
+        self._forget_file()  # a stroke on an opened image: the drawing is encoded from now on
         if not self._pending.isActive():
             self._pending.start()
 
