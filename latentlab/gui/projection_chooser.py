@@ -78,9 +78,10 @@ class ProjectionChooser(QtWidgets.QWidget):
         self._cancel()
         self.plane = None
         if method == PCA:
-            if self.scatter.points is not None and self.scatter.points.shape[1] > 2:
-                self.scatter.set_plane(pca_plane(self.scatter.points))
-            self.scatter.set_title(TITLES[ENCODED])
+            if isinstance(self.scatter.plane, NonlinearPlane):  # back from a nonlinear map: the PCA plane again
+                if self.scatter.points is not None:
+                    self.scatter.set_plane(pca_plane(self.scatter.points))
+                self.scatter.set_title(TITLES[ENCODED])
         else:
             self.refit()
         self._update()
@@ -109,7 +110,9 @@ class ProjectionChooser(QtWidgets.QWidget):
             self.refit()
 
     def clear(self) -> None:
-        """A new model: back to PCA, nothing fitted."""
+        """A new model: back to PCA, nothing fitted (only an encoder's scatter ever had a nonlinear map)."""
+        if self.plane is not None:
+            self.scatter.set_title(TITLES[ENCODED])
         self._z = None
         self.combo.setCurrentIndex(0)
         self.choose(PCA)
