@@ -26,7 +26,7 @@ MNIST_IMAGES = "t10k-images-idx3-ubyte.gz"
 # name -> (title, hint, arguments to `latentlab train`); {mnist} is the MNIST IDX images file, and where it is not
 # on the user's machine the window shows that model with the named set "mnist" (manifest "data").
 RECIPES = {
-    "shapes-vae-2d": ("2-D VAE on the built-in shapes", "the window opens on this one",
+    "shapes-vae-2d": ("2-D VAE on the built-in shapes", "ten kinds of shape in clusters on a 2-D latent plane",
                       ["--model", "vae", "--data", "builtin", "--latent-dim", "2", "--hidden", "256", "--epochs", "12", "--seed", "1"]),
     "shapes-gan": ("GAN on the built-in shapes", "the default GAN (64-D noise)",
                    ["--model", "gan", "--data", "builtin", "--steps", "2500", "--seed", "1"]),
