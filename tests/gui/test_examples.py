@@ -91,3 +91,16 @@ def test_a_drawn_one_lands_among_the_ones_on_the_mnist_example(qtbot, tmp_path):
     labels = win.tools_host.latents.labels
     assert [int(labels[i]) for i in tool.neighbours].count(1) >= 2, tool.neighbours
     assert not win.errors
+
+
+def test_the_shipped_gan_opens_with_its_samples_and_noise_plane(qtbot, tmp_path):
+    win = MainWindow(intervals=FAST, autosave_dir=tmp_path / "autosave")
+    win.show_dialogs = False
+    qtbot.addWidget(win)
+    win.show()
+    assert win.examples.open("shapes-gan")
+    assert win.kind == "gan" and win.decoder.ready and win.decoder.config.latent_dim == 64
+    qtbot.waitUntil(lambda: win.session.state == PAUSED and win.run_info is not None, timeout=WAIT_MS)
+    assert win.grid.mosaic() is not None and win.grid.mosaic().std() > 50  # shapes, not noise or grey
+    assert win.scatter.mode == "noise plane" and win.controls.train_button.text() == "Train"
+    assert not win.errors
