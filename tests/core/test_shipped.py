@@ -82,6 +82,12 @@ def test_the_gan_meets_its_fd_and_coverage_floor():
     assert meters.mode_coverage >= GAN_COVERAGE_FLOOR
 
 
-def test_the_examples_live_in_the_package():
-    assert MODELS_DIR.parent.parent.name == "latentlab"
-    assert (MODELS_DIR / "manifest.json").is_file()
+def test_the_wheel_takes_the_examples_and_their_manifest():
+    """pyproject's package-data globs (what setuptools puts in the wheel) cover every shipped file."""
+    import tomllib
+
+    package = MODELS_DIR.parent.parent
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["latentlab"]
+    packaged = {path for pattern in patterns for path in package.glob(pattern)}
+    assert {m.path for m in shipped_models()} | {MODELS_DIR / "manifest.json"} <= packaged
