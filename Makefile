@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 STAMP := $(VENV)/.latentlab-installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean ship-models
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Retrain the example models shipped in latentlab/assets/models/ (README "Example models"); MNIST_DIR holds the
+# MNIST test split's IDX files.
+MNIST_DIR ?= ../shared/data/mnist
+ship-models: $(STAMP)
+	$(BIN)/python tools/ship_models.py --mnist-dir $(MNIST_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

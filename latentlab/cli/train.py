@@ -36,6 +36,9 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                         + "; a conditional VAE " + str(KINDS["vae"].conditional_defaults.get("latent_dim", KINDS["vae"].defaults["latent_dim"])))
     parser.add_argument("--arch", choices=ARCHS,
                         help="default: " + ", ".join(f"{k.defaults['arch']} for the {k.title}" for k in KINDS.values()))
+    parser.add_argument("--hidden", type=positive_int, metavar="H",
+                        help="width of the widest hidden layer (MLP) or base channels x 8 (conv); default "
+                        + ", ".join(f"{k.defaults['hidden']} ({k.title})" for k in KINDS.values()))
     parser.add_argument("--batch-size", type=positive_int, metavar="B",
                         help="default " + ", ".join(f"{k.defaults['batch_size']} ({k.title})" for k in KINDS.values()))
     parser.add_argument("--lr", type=positive_float, metavar="LR", help="Adam learning rate; default " + _default_rates())
@@ -126,7 +129,7 @@ def configs_for_training(args: argparse.Namespace, resumed, spec: str = "builtin
         channels=shape.channels,
         image_size=shape.image_size,
         latent_dim=args.latent_dim or defaults["latent_dim"],
-        hidden=defaults["hidden"],
+        hidden=args.hidden or defaults["hidden"],
         spectral_norm=bool(args.spectral_norm),
     )
     train_config = TrainConfig(
@@ -153,6 +156,7 @@ def refuse_fixed_flags(args: argparse.Namespace, resumed) -> None:
         ("--image-size", args.image_size, mc.image_size),
         ("--color", args.color, mc.channels == 3),
         ("--latent-dim", args.latent_dim, mc.latent_dim),
+        ("--hidden", args.hidden, mc.hidden),
         ("--batch-size", args.batch_size, tc.batch_size),
         ("--beta", args.beta, tc.beta),
         ("--seed", args.seed, tc.seed),

@@ -141,6 +141,8 @@ def run_app(
             window.after_first_paint(window.train)  # the window paints before torch is imported; these need it
     elif train:
         window.after_first_paint(window.train)
+    else:
+        window.after_first_paint(window.examples.open_default)  # a trained model to explore from the start
     if checkpoint is None and not unattended:
         window.after_first_paint(window.offer_autosave)
 

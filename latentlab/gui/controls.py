@@ -111,6 +111,8 @@ class ControlsPanel(QtWidgets.QWidget):
         self.run_info = QtWidgets.QLabel("")
         self.run_info.setObjectName("runInfo")
         self.run_info.setWordWrap(True)
+        self.example_note = style.hint_label("")  # which model is on screen: a shipped example, or a run
+        self.example_note.hide()
 
         # -- training
         self.lr = QtWidgets.QDoubleSpinBox()
@@ -185,6 +187,7 @@ class ControlsPanel(QtWidgets.QWidget):
         layout.addWidget(_section("Training"))
         layout.addLayout(form_train)
         layout.addSpacing(4)
+        layout.addWidget(self.example_note)
         layout.addLayout(run_grid)
         layout.addWidget(_section("Checkpoint"))
         layout.addWidget(self.save_button)
@@ -309,13 +312,20 @@ class ControlsPanel(QtWidgets.QWidget):
     def set_run_info(self, text: str) -> None:
         self.run_info.setText(text)
 
+    def set_example_note(self, text: str) -> None:
+        """A shipped example is on screen (`text` says so; Train starts a fresh run), or "" for a run of one's own."""
+        self.example_note.setText(text)
+        self.example_note.setVisible(bool(text))
+        self.set_run_state(self._state)
+
     def set_run_state(self, state: str) -> None:
         """idle | loading | running | paused: which buttons make sense."""
         self._state = state
         live = state in ("loading", "running", "paused")
+        example = bool(self.example_note.text())  # a shipped example waits paused: Train starts a fresh run
         self.train_button.setEnabled(state in ("idle", "paused"))
-        self.train_button.setText("Resume" if state == "paused" else "Train")
-        self.pause_button.setEnabled(live)
+        self.train_button.setText("Resume" if state == "paused" and not example else "Train")
+        self.pause_button.setEnabled(live and not example)
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(live)
 

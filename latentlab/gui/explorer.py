@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6 import QtCore
 
-from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, plane_grid
+from latentlab.core.latent import PlaneMap, identity_plane, noise_plane, pca_plane, plane_grid
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.noise_bank import NoiseBank
 from latentlab.gui.tools.host import ToolHost
@@ -188,9 +188,12 @@ class Explorer(QtCore.QObject):
         return plane_grid(plane, n)[(n // 2) * n : (n // 2 + 1) * n]
 
     def plane(self) -> PlaneMap | None:
-        """The plane the grid tiles: the scatter's if it fits the model, the latent plane itself at <= 2-D."""
+        """The plane the grid tiles: the scatter's if it fits the model (under a nonlinear map, the PCA plane of its
+        points), the latent plane itself at <= 2-D."""
         plane = self.scatter.plane
         dim = self.decoder.latent_dim
+        if plane is not None and not isinstance(plane, PlaneMap) and self.scatter.points is not None:
+            plane = pca_plane(self.scatter.points)
         if plane is not None and plane.dim == dim:
             return plane
         if self._has_encoder and dim is not None and dim <= 2:

@@ -12,6 +12,14 @@ def checkpoint_to_open(parent: QtWidgets.QWidget, title: str = "Open checkpoint"
     return path or None
 
 
+def image_to_open(parent: QtWidgets.QWidget, title: str = "Encode image") -> str | None:
+    from latentlab.core.data.folder import IMAGE_SUFFIXES
+
+    images = "Images (" + " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES) + ")"
+    path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, title, "", f"{images};;All files (*)")
+    return path or None
+
+
 def checkpoint_to_save(parent: QtWidgets.QWidget, suggestion: str) -> str | None:
     path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, "Save checkpoint", suggestion, CHECKPOINTS)
     return path or None

@@ -22,6 +22,7 @@ from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.controls import ControlsPanel
 from latentlab.gui.datasets import data_label
 from latentlab.gui.decoder import LatentDecoder
+from latentlab.gui.examples import Examples
 from latentlab.gui.explorer import Explorer
 from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save, warn
 from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
@@ -29,6 +30,7 @@ from latentlab.gui.meters import MetersService
 from latentlab.gui import run_status
 from latentlab.gui.plane_maps_view import PlaneMapsView
 from latentlab.gui.plot_feed import PlotFeed
+from latentlab.gui.projection_chooser import ProjectionChooser
 from latentlab.gui.replay import Replay
 from latentlab.gui.run_autosave import RunAutosave
 from latentlab.gui.session import IDLE, LOADING, PAUSED, RUNNING, TrainingSession
@@ -45,6 +47,7 @@ from latentlab.gui.window_menus import build_menus, build_tools
 from latentlab.gui.window_steering import wire_steering
 
 if TYPE_CHECKING:
+    from latentlab.core.checkpoint import Checkpoint
     from latentlab.core.data import ImageSet
     from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
     from latentlab.gui.compare_view import CompareDialog
@@ -116,12 +119,16 @@ class MainWindow(QtWidgets.QMainWindow):
         below_grid = grid_bar()
         self.resample_button = below_grid.resample_button
         self.class_picker = ClassPicker()
+        self.projection = ProjectionChooser(self.scatter, self.jobs)
+        below_scatter = QtWidgets.QVBoxLayout()
+        below_scatter.addWidget(self.projection)
+        below_scatter.addLayout(row(self.plane_maps.choice, self.plane_maps.caption))
         below_canvas = QtWidgets.QVBoxLayout()
         below_canvas.addWidget(self.class_picker)
         self.setCentralWidget(central_widget(
             controls_column(self.controls, titled("Steer", self.steering), self.meters_panel), self.alarm_banner,
             panel(self.loss_plot, row(self.timeline_bar)),
-            [panel(self.scatter, row(self.plane_maps.choice, self.plane_maps.caption)), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
+            [panel(self.scatter, below_scatter), panel(self.canvas, below_canvas), panel(self.grid, below_grid.layout)],
         ))
         self.status_bar = RunStatusBar(self.statusBar())
 
@@ -133,6 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
             AutosaveStore(autosave_dir), self.session, self.tools_host.extras, lambda: (self._step, self._kind),
             autosave_every_s, self,
         )
+        self.examples = Examples(self)
         self.tools = ToolsDock(self)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tools)
         self.tools.hide()
@@ -209,7 +217,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._first_paint.add(callback)
 
     def train(self) -> None:
-        """Train: resume a paused run, continue the last model when its settings still fit, else start anew."""
+        """Train: resume a paused run, continue the last model when its settings still fit, else start anew
+        (always anew from a shipped example)."""
+        if self.examples.leave():
+            self._clear_views()
         if self.session.state == PAUSED:
             self.session.resume()
             return
@@ -270,7 +281,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_checkpoint(self, path: str | Path) -> bool:
         """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
         from latentlab.core.checkpoint import load_checkpoint
-        from latentlab.core.messages import WeightsSnapshot
 
         try:
             checkpoint = load_checkpoint(path)
@@ -278,6 +288,19 @@ class MainWindow(QtWidgets.QMainWindow):
         except LatentlabError as exc:
             self.show_error(str(exc))
             return False
+        self.show_checkpoint(checkpoint)
+        if self.autosave is not None:
+            self.autosave.adopt(path, checkpoint.step)
+        self.set_status(f"opened {path}: {checkpoint.model_config.kind.upper()} after {checkpoint.step:,} steps; "
+                        "press Resume to continue")
+        for warning in checkpoint.warnings:  # a damaged timeline: the rest opened
+            self.show_error(warning)
+        return True
+
+    def show_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Make a loaded checkpoint (a file, or a shipped example) the current model, paused."""
+        from latentlab.core.messages import WeightsSnapshot
+
         self.session.stop()
         mc, tc = checkpoint.model_config, checkpoint.train_config
         self.controls.apply_configs(mc, tc, checkpoint.data_spec if self._data is None else None)
@@ -285,18 +308,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if checkpoint.history is not None:
             self.loss_plot.set_history(checkpoint.history)
         self.tools_host.load_extras(checkpoint.extra)
-        if self.autosave is not None:
-            self.autosave.adopt(path, checkpoint.step)
         self._step = checkpoint.step
         self.status_bar.show_step(checkpoint.step)
         self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
         self.replay.set_model(mc)
         self.replay.set_entries(checkpoint.timeline, checkpoint.step)
         self.session.open(checkpoint, self._data_dir, data=self._data)
-        self.set_status(f"opened {path}: {mc.kind.upper()} after {checkpoint.step:,} steps; press Resume to continue")
-        for warning in checkpoint.warnings:  # a damaged timeline: the rest opened
-            self.show_error(warning)
-        return True
 
     def export_grid(self, path: str | Path) -> bool:
         try:
@@ -372,6 +389,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools_host.set_latents(snapshot)
         self.explorer.latents_arrived(snapshot)
         self.plane_maps.latents_arrived()
+        self.projection.latents_arrived(snapshot)
 
     def _on_weights(self, snapshot: WeightsSnapshot) -> None:
         if snapshot.model_config.kind != self._kind:
@@ -427,7 +445,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- views ----------------------------------------------------------------------------------------
     def _clear_views(self) -> None:
         for view in (self.plot_feed, self.loss_plot, self.alarm_banner, self.scatter, self.canvas, self.grid,
-                     self.decoder, self.meters, self.meters_panel, self.explorer, self.replay, self.plane_maps):
+                     self.decoder, self.meters, self.meters_panel, self.explorer, self.projection, self.replay,
+                     self.plane_maps):
             view.clear()
         self._last_weights = None
         self._info = None
@@ -436,6 +455,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.autosave is not None:
             self.autosave.forget()
         self.controls.set_run_info("")
+        self.examples.forget()
         self.tools_host.reset()
         self.status_bar.reset()
 

@@ -33,6 +33,7 @@ MIN_RESOLUTION, MAX_RESOLUTION, FIRST_RESOLUTION = 8, 64, 12
 ARROWS = 6  # lattice side of G's arrows
 WEIGHTS_REFRESH_S = 1.0
 NO_MODEL = "no model yet: press Train or open a checkpoint"
+NONLINEAR = "maps need a linear plane: choose the PCA projection (UMAP and t-SNE layouts are not the latent space)"
 
 
 class PlaneMapsView(QtCore.QObject):
@@ -137,8 +138,14 @@ class PlaneMapsView(QtCore.QObject):
         self.jobs.start("plane-map", task, tag=self, on_result=self._on_result, on_error=self._on_error)
 
     def _task(self, mode: str):
+        from latentlab.core.latent import PlaneMap
+
         plane = self.scatter.plane
         if plane is None:
+            return None
+        if not isinstance(plane, PlaneMap):  # a UMAP or t-SNE layout: no point of it is a latent vector
+            self._hide()
+            self.caption.setText(NONLINEAR)
             return None
         (x0, x1), (y0, y1) = self.scatter.view_box().viewRange()
         region, resolution = ((x0, x1), (y0, y1)), self._resolution

@@ -69,6 +69,11 @@ class RunAutosave(QtCore.QObject):
             self.path = Path(path)
             self._written = (step, self.extras())
 
+    def skip_until_changed(self, step: int) -> None:
+        """A model that is kept elsewhere (a shipped example) is on screen: a new file only once it changes."""
+        self.path = None
+        self._written = (step, self.extras())
+
     def forget(self) -> None:
         """A new run: it gets a new file."""
         self.path = self._written = None

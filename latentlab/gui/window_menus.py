@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 
 from latentlab.gui.tools import BookmarksTool
+from latentlab.gui.file_dialogs import image_to_open
+from latentlab.gui.image_drop import ImageDrop
 from latentlab.gui.tools.arithmetic import ArithmeticTool
+from latentlab.gui.tools.draw import DrawTool
 from latentlab.gui.tools.inpaint import InpaintTool
 from latentlab.gui.tools.interpolate import InterpolateTool
 from latentlab.gui.tools.invert import InvertTool
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from latentlab.gui.main_window import MainWindow
 
 TOOLS = (
+    ("Draw", DrawTool),
     ("Bookmarks", BookmarksTool),
     ("Interpolate", InterpolateTool),
     ("Path", PathTool),
@@ -46,6 +50,8 @@ def build_menus(window: MainWindow) -> QtWidgets.QMenu:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     action(file_menu, "&Open checkpoint…", window.open_checkpoint_dialog, "Ctrl+O")
+    window.examples.add_menu(file_menu)
+    action(file_menu, "E&ncode image…", lambda: _encode_image(window, image_to_open(window)), "Ctrl+I")
     action(file_menu, "&Save checkpoint…", window.save_checkpoint_dialog, "Ctrl+S")
     action(file_menu, "&Export grid PNG…", window.export_grid_dialog, "Ctrl+E")
     action(file_menu, "&Compare models…", window.open_compare, "Ctrl+M")
@@ -74,6 +80,14 @@ def build_tools(window: MainWindow, tools_menu: QtWidgets.QMenu) -> None:
         act = QtGui.QAction(title, window)
         act.triggered.connect(lambda _checked=False, t=title: window.tools.show_tool(t))
         tools_menu.addAction(act)
+    ImageDrop(window, lambda path: _encode_image(window, path))
+
+
+def _encode_image(window: MainWindow, path: str | None) -> None:
+    """An image file from the menu or a drop: the Draw tool encodes it and says what went wrong, if anything."""
+    if path:
+        window.tools.show_tool("Draw")
+        window.tools.tool("Draw").load_file(path)
 
 
 def _about(window: QtWidgets.QWidget) -> None:

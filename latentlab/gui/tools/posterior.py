@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from latentlab.core.latent import PlaneMap
 from latentlab.gui.decoder import is_vae
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.image_tile import ImageTile
@@ -198,7 +199,8 @@ class PosteriorTool(QtWidgets.QWidget):
     def _draw(self) -> None:
         """The ellipses and means of the selection on the plane (hidden while the tab is hidden)."""
         plane, post, info = self.host.plane, self.posterior, self.host.run_info
-        visible = self.isVisible() and plane is not None and post is not None and info is not None and plane.dim == post.mu.shape[1]
+        visible = (self.isVisible() and isinstance(plane, PlaneMap) and post is not None and info is not None
+                   and plane.dim == post.mu.shape[1])  # no ellipses on a nonlinear map (UMAP, t-SNE)
         if not visible:
             for curve in self._curves:
                 curve.hide()
