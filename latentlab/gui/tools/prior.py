@@ -57,6 +57,7 @@ class PriorTool(QtWidgets.QWidget):
         self.summary.setWordWrap(True)
         self.loss_plot = pg.PlotWidget()
         self.loss_plot.setMinimumHeight(110)
+        self.loss_plot.setMaximumHeight(170)
         self.loss_plot.setTitle(PRIOR_CURVES.title, size="9pt")
         self.loss_plot.setLabel("left", PRIOR_CURVES.main_axis)
         self.loss_plot.setLabel("bottom", "step")
