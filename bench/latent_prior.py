@@ -82,7 +82,7 @@ def picture(vae, prior, data, torch, out: Path) -> None:
     from PIL import Image, ImageDraw
 
     from latentlab.core.compare import report_font
-    from latentlab.core.export import tile_images, to_uint8_image
+    from latentlab.core.export import tile_images
     from latentlab.core.latent import encode_means
     from latentlab.core.latent_prior import classes_in_turn, decode_codes, prior_noise
 
@@ -90,9 +90,11 @@ def picture(vae, prior, data, torch, out: Path) -> None:
     z = torch.randn(n, 2, generator=torch.Generator().manual_seed(1))
     labels = classes_in_turn(prior, n)
     codes, _ = prior.sample(prior_noise(n, 2, 1), y=labels)
-    panels = [to_uint8_image(tile_images(decode_codes(vae, batch, labels).numpy(), ncols=8)) for batch in (z, codes)]
     scale = 2
-    panels = [np.asarray(Image.fromarray(p.squeeze()).resize((p.shape[1] * scale, p.shape[0] * scale), Image.NEAREST)) for p in panels]
+    panels = []
+    for batch in (z, codes):
+        sheet = Image.fromarray(tile_images(decode_codes(vae, batch, labels).numpy(), ncols=8))
+        panels.append(np.asarray(sheet.resize((sheet.width * scale, sheet.height * scale), Image.NEAREST)))
     side = panels[0].shape[0]
     plane = Image.new("RGB", (side, side), (250, 250, 250))
     draw = ImageDraw.Draw(plane)
@@ -152,6 +154,7 @@ def main() -> dict:
                 print(f"{name} {dim}-D: training the prior", file=sys.stderr, flush=True)
                 result, parts = measure_case(path, args.quick)
                 out[f"{name}_{dim}d"] = result
+                print(json.dumps({f"{name}_{dim}d": result}), file=sys.stderr, flush=True)
                 if dim == "2" and args.picture and not drawn:
                     picture(*parts, args.picture)
                     drawn = True

@@ -122,6 +122,9 @@ def load_paired_vae(prior: PriorCheckpoint, prior_name: str, vae_path: str | Non
     """The VAE checkpoint a prior belongs to (from `vae_path`, else where it was at training time), checked by
     fingerprint. Returns (vae checkpoint, vae path)."""
     path = vae_path or prior.vae_path
+    if not path:
+        raise CheckpointError(f"{prior_name}: was saved from the window, which does not know its VAE's file: pass the VAE "
+                              f"(sha256 {prior.vae_sha256[:SHORT]}) with --vae FILE")
     try:
         vae = load_checkpoint(path)
     except CheckpointError as exc:

@@ -5,14 +5,16 @@ decode z ~ N(0, I) with decoded latent-diffusion samples."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gui_lab import WAIT_MS, train_until
+from latentlab.core.errors import CheckpointError
 
 
-def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window):
+def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window, tmp_path):
     train_until(qtbot, window, steps=5)
-    window.stop()
-    qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.session.paused, timeout=WAIT_MS):  # every report up to the pause has arrived,
+        window.toggle_pause()  # so the window's decoder has the run's weights (what a save writes)
     tool = window.tools.tool("Prior")
     assert window.learn_prior_action.isEnabled() and not tool.play_button.isEnabled()
     tool.steps_spin.setValue(100)
@@ -39,6 +41,19 @@ def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window):
     before = tool.prior_grid.image()
     tool.class_combo.setCurrentIndex(2)  # every sample asked for "right"
     assert tool.prior_grid.image() != before
+
+    from latentlab.core.latent_prior import vae_fingerprint
+    from latentlab.core.prior_checkpoint import load_paired_vae, load_prior
+
+    prior_file, vae_file = tmp_path / "prior.safetensors", tmp_path / "vae.safetensors"
+    assert tool.save(str(prior_file))
+    window.save_checkpoint(vae_file)
+    saved = load_prior(prior_file)
+    assert saved.vae_sha256 == vae_fingerprint(window.decoder.model.state_dict()) and saved.step == 100
+    qtbot.waitUntil(vae_file.exists, timeout=WAIT_MS)
+    load_paired_vae(saved, "prior.safetensors", str(vae_file))  # the window's VAE and its prior pair
+    with pytest.raises(CheckpointError, match="saved from the window, which does not know its VAE's file"):
+        load_paired_vae(saved, "prior.safetensors")
 
 
 def test_the_gan_view_has_no_prior_to_learn(qtbot, window):

@@ -77,6 +77,9 @@ class PriorTool(QtWidgets.QWidget):
         self.class_combo = QtWidgets.QComboBox()
         self.play_button = QtWidgets.QPushButton("Show sampling paths")
         self.play_button.setCheckable(True)
+        self.save_button = QtWidgets.QPushButton("Save prior…")
+        self.save_button.setToolTip("write the prior's checkpoint; it names this VAE by the sha256 of its weights, so "
+                                    "save the VAE too (File > Save checkpoint) to use both from the command line")
         self.vae_grid = ImageStrip(max_columns=6)
         self.prior_grid = ImageStrip(max_columns=6)
 
@@ -102,7 +105,10 @@ class PriorTool(QtWidgets.QWidget):
         layout.addWidget(self.loss_plot)
         layout.addLayout(sampling)
         layout.addLayout(guidance)
-        layout.addWidget(self.play_button)
+        actions = QtWidgets.QHBoxLayout()
+        actions.addWidget(self.play_button, 1)
+        actions.addWidget(self.save_button)
+        layout.addLayout(actions)
         layout.addLayout(grids)
         layout.addWidget(style.hint_label(
             "The VAE samples by decoding z ~ N(0, I), which also lands in the holes between clusters. A diffusion "
@@ -116,6 +122,7 @@ class PriorTool(QtWidgets.QWidget):
 
         self.learn_button.clicked.connect(self.learn)
         self.play_button.toggled.connect(self._on_play)
+        self.save_button.clicked.connect(self._save_dialog)
         self.sampling_spin.valueChanged.connect(lambda _v: self.refresh_samples())
         self.guidance_slider.valueChanged.connect(self._on_guidance)
         self.class_combo.currentIndexChanged.connect(lambda _i: self.refresh_samples())
@@ -141,7 +148,7 @@ class PriorTool(QtWidgets.QWidget):
         if data is None or not self.host.decoder.ready:
             self.host.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
             return
-        from latentlab.core.latent_prior import PriorSettings, PriorTrainer
+        from latentlab.core.latent_prior import PriorSettings, PriorTrainer, vae_fingerprint
 
         vae = copy.deepcopy(self.host.decoder.model)  # frozen: the window's copy may take new weights meanwhile
         settings = PriorSettings(steps=self.steps_spin.value())
@@ -164,7 +171,7 @@ class PriorTool(QtWidgets.QWidget):
                     pending, last = [], time.monotonic()
             job.report(tuple(pending))
             state = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
-            return trainer.config, state, len(trainer.train_z)
+            return trainer.config, state, len(trainer.train_z), vae_fingerprint(vae.state_dict()), trainer.history
 
         self._job = self.host.jobs.start("prior", work, tag=self, on_result=self._on_learned,
                                          on_progress=self._on_progress, on_error=self._on_error)
@@ -200,10 +207,11 @@ class PriorTool(QtWidgets.QWidget):
         self.learn_button.setEnabled(True)
         if result is None:
             return
-        config, state, codes = result
+        config, state, codes, self._vae_sha256, self._history = result
         prior = LatentDiffusion(config)
         prior.load_state_dict(state)
         self.prior = prior.eval()
+        self._data_spec = self.host.run_info.data_spec if self.host.run_info is not None else ""
         heldout = f", held-out noise MSE {self._heldout[-1][1]:.3f}" if self._heldout else ""
         self.summary.setText(f"prior learnt on {codes:,} codes ({'conditional on ' + str(config.num_classes) + ' classes' if config.conditional else 'unconditional'}){heldout}")
         self.class_combo.blockSignals(True)
@@ -224,6 +232,26 @@ class PriorTool(QtWidgets.QWidget):
             self.cancel_paths()
             self.summary.setText("no prior yet")
             self._set_sampling_enabled(False)
+
+    def save(self, path: str) -> bool:
+        """Write the prior's checkpoint (it names the VAE by fingerprint; the VAE's file is not known here)."""
+        from latentlab.core.prior_checkpoint import PriorCheckpoint, save_prior
+
+        checkpoint = PriorCheckpoint(self.prior.config, self.prior.state_dict(), self._vae_sha256, "", self._data_spec,
+                                     int(self._losses[-1][0]) if self._losses else 0, {"steps": self.steps_spin.value()}, self._history)
+        try:
+            save_prior(path, checkpoint)
+        except OSError as exc:
+            self.host.show_error(f"could not save {path}: {exc.strerror or exc}")
+            return False
+        self.host.show_status(f"saved the prior to {path} (its VAE: sha256 {self._vae_sha256[:12]})")
+        return True
+
+    def _save_dialog(self) -> None:
+        from latentlab.gui.file_dialogs import checkpoint_to_save
+
+        if self.prior is not None and (path := checkpoint_to_save(self, "prior.safetensors")):
+            self.save(path)
 
     # -- sampling -----------------------------------------------------------------------------------
     @property
@@ -316,7 +344,7 @@ class PriorTool(QtWidgets.QWidget):
         self.heads.refresh()
 
     def _set_sampling_enabled(self, enabled: bool) -> None:
-        for widget in (self.sampling_spin, self.guidance_slider, self.class_combo, self.play_button):
+        for widget in (self.sampling_spin, self.guidance_slider, self.class_combo, self.play_button, self.save_button):
             widget.setEnabled(enabled)
         conditional = enabled and self.prior is not None and self.prior.config.conditional
         self.guidance_slider.setEnabled(conditional)
