@@ -13,7 +13,7 @@ from latentlab.cli.shape_options import add_shape_options
 from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
 from latentlab.core.config import ARCHS, model_defaults
 from latentlab.core.errors import LatentlabError
-from latentlab.core.kinds import DEFAULT_KIND, KINDS, LATENT_PRIOR
+from latentlab.core.kinds import DEFAULT_KIND, KINDS, LATENT_PRIOR, PRIOR_TRAIN_STEPS
 
 
 class Terminated(Exception):
@@ -31,7 +31,7 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     add_shape_options(parser)
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
-    budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps (latent-diffusion: default 4000)")
+    budget.add_argument("--steps", type=positive_int, metavar="N", help=f"optimisation steps (latent-diffusion: default {PRIOR_TRAIN_STEPS})")
     parser.add_argument("--latent-dim", type=positive_int, metavar="D",
                         help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values())
                         + "; a conditional VAE " + str(KINDS["vae"].conditional_defaults.get("latent_dim", KINDS["vae"].defaults["latent_dim"])))

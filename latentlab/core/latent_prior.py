@@ -25,11 +25,11 @@ from latentlab.core.device import seed_everything
 from latentlab.core.errors import LatentlabError
 from latentlab.core.history import History
 from latentlab.core.kinds import LATENT_PRIOR as PRIOR_KIND
+from latentlab.core.kinds import PRIOR_TRAIN_STEPS as DEFAULT_STEPS
 from latentlab.core.latent import encode_means
 from latentlab.core.models.latent_diffusion import DEFAULT_GUIDANCE, DEFAULT_SAMPLING_STEPS, LatentDiffusion, PriorConfig
 from latentlab.core.training import StepReport
 
-DEFAULT_STEPS = 4000
 DEFAULT_BATCH = 256
 DEFAULT_LR = 2e-3
 FINAL_LR_SHARE = 0.05  # the learning rate decays on a cosine to this share of its start

@@ -17,13 +17,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.kinds import PRIOR_CURVES, PRIOR_GUIDANCE, PRIOR_MAX_GUIDANCE, PRIOR_SAMPLING_STEPS, PRIOR_TIMESTEPS
+from latentlab.core.kinds import (PRIOR_CURVES, PRIOR_GUIDANCE, PRIOR_MAX_GUIDANCE, PRIOR_SAMPLING_STEPS, PRIOR_TIMESTEPS,
+                                  PRIOR_TRAIN_STEPS)
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
 from latentlab.gui.tools.strip import ImageStrip
 from latentlab.gui.widgets import style
 
-DEFAULT_TRAIN_STEPS = 4000
 PATH_SEEDS = 6
 PATH_COLORS = ("#ff5a5a", "#ffb347", "#f0e442", "#5ee07a", "#5ab4ff", "#c78bff")
 GRID_SAMPLES = 36
@@ -51,7 +51,7 @@ class PriorTool(QtWidgets.QWidget):
         self.steps_spin = QtWidgets.QSpinBox()
         self.steps_spin.setRange(100, 50_000)
         self.steps_spin.setSingleStep(500)
-        self.steps_spin.setValue(DEFAULT_TRAIN_STEPS)
+        self.steps_spin.setValue(PRIOR_TRAIN_STEPS)
         self.steps_spin.setSuffix(" steps")
         self.summary = QtWidgets.QLabel("no prior yet")
         self.summary.setWordWrap(True)
