@@ -44,7 +44,6 @@ class PriorTool(QtWidgets.QWidget):
         self._losses: list[tuple[int, float]] = []
         self._heldout: list[tuple[int, float]] = []
         self._frame = 0
-        self._path_labels: np.ndarray | None = None
 
         self.learn_button = QtWidgets.QPushButton("Learn the prior")
         self.learn_button.setToolTip("train a latent diffusion model on this VAE's codes of the training images (the VAE stays as it is)")
@@ -301,8 +300,7 @@ class PriorTool(QtWidgets.QWidget):
         if self.prior is None:
             self.play_button.setChecked(False)
             return
-        _, self.paths, labels = self.sample_codes(PATH_SEEDS, seed=1, keep_path=True)
-        self._path_labels = None if labels is None else labels.numpy()
+        _, self.paths, _ = self.sample_codes(PATH_SEEDS, seed=1, keep_path=True)
         self._frame = 0
         self._show_frame()
         self._timer.start()
@@ -333,8 +331,6 @@ class PriorTool(QtWidgets.QWidget):
         for overlay, path in zip(self.path_overlays, self.paths):
             overlay.set_path(path[: step + 1])
         self.heads.set_points(self.paths[:, step])
-        if self._path_labels is not None and self.host.decoder.config.conditional:
-            self.host.decoder.label = int(self._path_labels[0])
         self.host.go_to(self.paths[0, step])  # the canvas shows the first path's image at this step
         self.host.show_status(f"latent diffusion: step {step}/{self.paths.shape[1] - 1} from noise to a code")
 
