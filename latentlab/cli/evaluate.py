@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from latentlab.cli.common import Progress, check_writable, load_checkpoint_data, load_for_inference, positive_int
+from latentlab.cli.prior import add_sampling_options, refuse_sampling_flags
 from latentlab.core.describe import describe_metrics
 from latentlab.core.kinds import kind_of
 
@@ -18,6 +19,7 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--data-dir", metavar="DIR")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_meter_options(evaluate)
+    add_sampling_options(evaluate)
     evaluate.set_defaults(handler=cmd_eval)
 
     compare = commands.add_parser("compare", help="samples and quality meters of checkpoints side by side, as a PNG")
@@ -42,8 +44,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import torch
 
     from latentlab.core.evaluation import evaluate_model, gradient_norms
+    from latentlab.core.prior_checkpoint import is_prior_file
     from latentlab.core.training import images_to_tensor
 
+    if is_prior_file(args.checkpoint):
+        from latentlab.cli.prior import eval_prior
+
+        return eval_prior(args)
+    refuse_sampling_flags(args)
     checkpoint, model = load_for_inference(args.checkpoint)
     config = checkpoint.model_config
     spec, data = load_checkpoint_data(checkpoint, args.data, args.data_dir)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from latentlab.cli.common import check_writable, load_checkpoint_data, load_for_inference, non_negative_int, positive_int
+from latentlab.cli.prior import add_sampling_options, refuse_sampling_flags
 from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import kind_of
 
@@ -37,10 +38,15 @@ def asked_class(checkpoint, asked: str | None):
     if not names:
         raise LatentlabError(f"--class {asked}: this {checkpoint.model_config.kind.upper()} is not conditional; "
                              "train one with `latentlab train --conditional`")
+    return torch.tensor([class_number(names, asked)])
+
+
+def class_number(names: tuple[str, ...], asked: str) -> int:
+    """The number of the class `asked` names (by name or number) among `names`; refused in one line otherwise."""
     if asked in names:
-        return torch.tensor([names.index(asked)])
+        return names.index(asked)
     if asked.strip().isdigit() and int(asked) < len(names):
-        return torch.tensor([int(asked)])
+        return int(asked)
     listed = ", ".join(f"{i} ({name})" for i, name in enumerate(names))
     raise LatentlabError(f"--class {asked}: not one of this model's classes: {listed}")
 
@@ -52,6 +58,7 @@ def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--n", type=positive_int, default=64, metavar="N")
     sample.add_argument("--seed", type=int, default=0, metavar="S")
     sample.add_argument("--class", dest="class_", metavar="K", help=CLASS_HELP)
+    add_sampling_options(sample)
     sample.set_defaults(handler=cmd_sample)
 
     data_help = "held-out images of this data set (default: the data the checkpoint was trained on)"
@@ -84,6 +91,7 @@ def add_latent_commands(commands: argparse._SubParsersAction) -> None:
     synthesize.add_argument("--n", type=positive_int, required=True, metavar="N")
     synthesize.add_argument("--seed", type=int, default=0, metavar="S")
     synthesize.add_argument("--class", dest="class_", metavar="K", help=CLASS_HELP)
+    add_sampling_options(synthesize)
     synthesize.set_defaults(handler=cmd_synthesize)
 
 
@@ -91,7 +99,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     import torch
 
     from latentlab.core.export import save_grid
+    from latentlab.core.prior_checkpoint import is_prior_file
 
+    if is_prior_file(args.checkpoint):
+        from latentlab.cli.prior import sample_prior
+
+        return sample_prior(args)
+    refuse_sampling_flags(args)
     out = Path(args.out)
     check_writable(out)
     checkpoint, model = load_for_inference(args.checkpoint)
@@ -170,7 +184,13 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
     import torch
 
     from latentlab.core.export import save_png, to_uint8_image
+    from latentlab.core.prior_checkpoint import is_prior_file
 
+    if is_prior_file(args.checkpoint):
+        from latentlab.cli.prior import synthesize_prior
+
+        return synthesize_prior(args)
+    refuse_sampling_flags(args)
     out = prepare_folder(Path(args.out))
     checkpoint, model = load_for_inference(args.checkpoint)
     label = asked_class(checkpoint, args.class_)

@@ -13,7 +13,7 @@ from latentlab.cli.shape_options import add_shape_options
 from latentlab.cli.common import Progress, check_writable, non_negative_float, positive_float, positive_int, resolve_spec
 from latentlab.core.config import ARCHS, model_defaults
 from latentlab.core.errors import LatentlabError
-from latentlab.core.kinds import DEFAULT_KIND, KINDS
+from latentlab.core.kinds import DEFAULT_KIND, KINDS, LATENT_PRIOR, PRIOR_TRAIN_STEPS
 
 
 class Terminated(Exception):
@@ -23,14 +23,15 @@ class Terminated(Exception):
 def add_train_command(commands: argparse._SubParsersAction) -> None:
     data_help = ("builtin (default) | builtin-color | mnist | fashion-mnist | kmnist | cifar10 | PATH to an IDX images "
                  "file or an image folder")
-    parser = commands.add_parser("train", help="train a VAE or GAN headless and write a checkpoint")
-    parser.add_argument("--model", choices=tuple(KINDS), help=f"default: {DEFAULT_KIND}")
+    parser = commands.add_parser("train", help="train a VAE, a GAN or a VAE's latent-diffusion prior headless and write a checkpoint")
+    parser.add_argument("--model", choices=(*KINDS, LATENT_PRIOR), help=f"default: {DEFAULT_KIND}")
+    parser.add_argument("--vae", metavar="FILE", help="--model latent-diffusion: the trained VAE whose prior it learns")
     parser.add_argument("--data", metavar="SPEC", help=data_help)
     parser.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
     add_shape_options(parser)
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=positive_int, metavar="N", help="passes over the training data (default 10)")
-    budget.add_argument("--steps", type=positive_int, metavar="N", help="optimisation steps")
+    budget.add_argument("--steps", type=positive_int, metavar="N", help=f"optimisation steps (latent-diffusion: default {PRIOR_TRAIN_STEPS})")
     parser.add_argument("--latent-dim", type=positive_int, metavar="D",
                         help="latent (VAE) or noise (GAN) size; default " + " / ".join(str(k.defaults["latent_dim"]) for k in KINDS.values())
                         + "; a conditional VAE " + str(KINDS["vae"].conditional_defaults.get("latent_dim", KINDS["vae"].defaults["latent_dim"])))
@@ -76,6 +77,12 @@ def _default_rates() -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.model == LATENT_PRIOR:
+        from latentlab.cli.prior import train_prior
+
+        return train_prior(args)
+    if args.vae is not None:
+        raise LatentlabError("--vae is for --model latent-diffusion (a VAE's learned prior)")
     with _sigterm_raises():
         return train_in_job(args)
 

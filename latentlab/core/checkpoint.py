@@ -19,6 +19,7 @@ from latentlab.core.atomic import write_atomically
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import CheckpointError, LatentlabError
 from latentlab.core.history import History
+from latentlab.core.kinds import LATENT_PRIOR as PRIOR_KIND  # the metadata "kind" of a latent prior (prior_checkpoint.py)
 from latentlab.core.schedule import SettingChange
 from latentlab.core.timeline import TimelineEntry, thin, timeline_from_tensors, timeline_tensors, viewed_state
 
@@ -137,7 +138,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(f"{name}: no such file: check the path") from None
     except OSError as exc:
         raise CheckpointError(f"{name}: cannot read ({exc.strerror})") from None
-    meta = _read_metadata(name, raw)
+    meta = read_metadata(name, raw)
+    if meta.get("kind") == PRIOR_KIND:
+        raise CheckpointError(
+            f"{name}: a latent-diffusion prior over a VAE, not a VAE or GAN: use it with latentlab sample, "
+            "synthesize or eval, or open its VAE"
+        )
     try:
         tensors = load_tensors(raw)
     except (SafetensorError, ValueError, RuntimeError) as exc:
@@ -177,7 +183,7 @@ def _check_weights_fit(checkpoint: Checkpoint, name: str) -> None:
     check_state_fits(skeleton, checkpoint.model_state, checkpoint.model_config, source=name)
 
 
-def _read_metadata(name: str, raw: bytes) -> dict[str, Any]:
+def read_metadata(name: str, raw: bytes) -> dict[str, Any]:
     # A safetensors file starts with its header length (8 bytes, little-endian), then the JSON header's "{";
     # that length's low byte may well be 0x80 (or spell "PK"), so only a file without the "{" is a pickle.
     looks_like_safetensors = raw[8:9] == b"{"

@@ -144,6 +144,19 @@ KINDS: Mapping[str, ModelKind] = MappingProxyType({
 })
 
 
+# A model of another model's latent space rather than of images: a denoising diffusion prior trained on a
+# finished VAE's codes (core/latent_prior.py). Not in KINDS: it is not trained from images, has no image
+# settings, and is made from a VAE (`train --model latent-diffusion --vae FILE`, the window's "Learn the prior").
+LATENT_PRIOR = "latent-diffusion"
+PRIOR_TRAIN_STEPS = 4000  # about a CPU-minute for the default 16-D MNIST VAE (bench/latent_prior.py)
+PRIOR_TIMESTEPS = 300  # the noise schedule's length T; sampling takes 1..T steps
+PRIOR_SAMPLING_STEPS = 25  # DDIM steps by default: as good as 50 on MNIST at half the time (bench/latent_prior.py)
+PRIOR_MAX_GUIDANCE = 10.0  # classifier-free guidance scale w in [0, 10]; 1 = the plain conditional prior
+PRIOR_GUIDANCE = 1.0
+PRIOR_CURVES = CurveLayout("latent diffusion: error of the predicted noise", (Metric("loss", "noise MSE"),),
+                           "mean squared error", heldout=(Metric("heldout_loss", "held-out noise MSE"),),
+                           readout="noise MSE {loss:.3f}")
+
 DEFAULT_KIND = "vae"  # what `latentlab train` and the window start with
 
 

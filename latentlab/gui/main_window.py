@@ -362,11 +362,11 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- session signals ------------------------------------------------------------------------------
     def _on_started(self, info: RunInfo) -> None:
         self._info = info
-        self.tools_host.set_run_info(info)
+        self._run_data = self.session.run_data
+        self.tools_host.set_run_info(info, self._run_data)
         self.controls.set_run_info(run_status.data_summary(info))
         if info.history is not None:
             self.loss_plot.set_history(info.history)
-        self._run_data = self.session.run_data
         if self._run_data is not None:
             self.meters.start_run(self._run_data)
         self.status_bar.show_device(info.device)
@@ -468,6 +468,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_kind_views(self, kind: str) -> None:
         self.tools_host.set_kind(kind)
+        self.learn_prior_action.setEnabled(kind_of(kind).has_encoder)  # a prior over an encoder's codes: the VAE view
         self.loss_plot.set_model(kind)
         self.meters_panel.set_model(kind)
         self.explorer.show_kind()

@@ -16,6 +16,7 @@ from latentlab.gui.tools.interpolate import InterpolateTool
 from latentlab.gui.tools.invert import InvertTool
 from latentlab.gui.tools.path_recorder import PathTool
 from latentlab.gui.tools.posterior import PosteriorTool
+from latentlab.gui.tools.prior import PriorTool
 from latentlab.gui.tools.reconstruct import ReconstructTool
 from latentlab.gui.tools.traversals import TraversalsTool
 
@@ -33,6 +34,7 @@ TOOLS = (
     ("Invert", InvertTool),
     ("Inpaint", InpaintTool),
     ("Traversals", TraversalsTool),
+    ("Prior", PriorTool),
 )
 
 
@@ -80,6 +82,12 @@ def build_tools(window: MainWindow, tools_menu: QtWidgets.QMenu) -> None:
         act = QtGui.QAction(title, window)
         act.triggered.connect(lambda _checked=False, t=title: window.tools.show_tool(t))
         tools_menu.addAction(act)
+    tools_menu.addSeparator()
+    learn = QtGui.QAction("Learn the &prior (VAE)", window)
+    learn.setToolTip("train a latent diffusion prior on the VAE's codes, then watch it sample")
+    learn.triggered.connect(lambda _checked=False: learn_the_prior(window))
+    tools_menu.addAction(learn)
+    window.learn_prior_action = learn
     ImageDrop(window, lambda path: _encode_image(window, path))
 
 
@@ -88,6 +96,12 @@ def _encode_image(window: MainWindow, path: str | None) -> None:
     if path:
         window.tools.show_tool("Draw")
         window.tools.tool("Draw").load_file(path)
+
+
+def learn_the_prior(window: MainWindow) -> None:
+    """Show the Prior tool and start learning the prior of the VAE the window shows."""
+    window.tools.show_tool("Prior")
+    window.tools.tool("Prior").learn()
 
 
 def _about(window: QtWidgets.QWidget) -> None:

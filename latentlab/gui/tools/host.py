@@ -22,6 +22,7 @@ from latentlab.gui.widgets.latent_scatter import LatentScatter
 from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of
 
 if TYPE_CHECKING:
+    from latentlab.core.data import ImageSet
     from latentlab.core.messages import LatentSnapshot, RunInfo  # they import torch: not before the first paint
 
 
@@ -45,6 +46,7 @@ class ToolHost(QtCore.QObject):
         self.scatter = scatter  # tools may add their own overlay items to scatter.plot_widget()
         self.kind = DEFAULT_KIND
         self.run_info: RunInfo | None = None
+        self.run_data: ImageSet | None = None  # the run's images (read-only, shared): what the prior learns from
         self.latents: LatentSnapshot | None = None
         self.picked: np.ndarray | None = None
         self._extras: dict[str, Any] = {}
@@ -114,8 +116,8 @@ class ToolHost(QtCore.QObject):
     def set_kind(self, kind: str) -> None:
         self.kind = kind
 
-    def set_run_info(self, info: RunInfo | None) -> None:
-        self.run_info = info
+    def set_run_info(self, info: RunInfo | None, data: ImageSet | None = None) -> None:
+        self.run_info, self.run_data = info, data
         self.data_changed.emit()
 
     def set_latents(self, snapshot: LatentSnapshot | None) -> None:
@@ -134,7 +136,7 @@ class ToolHost(QtCore.QObject):
 
     def reset(self) -> None:
         """A new model: nothing the tools held about the old latent space still applies."""
-        self.run_info = self.latents = self.picked = None
+        self.run_info = self.run_data = self.latents = self.picked = None
         self._extras = {}
         self.data_changed.emit()
         self.latents_changed.emit()
