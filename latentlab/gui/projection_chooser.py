@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from latentlab.core.errors import LatentlabError
 from latentlab.core.latent import pca_plane
