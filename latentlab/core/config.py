@@ -70,7 +70,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "ModelConfig":
-        return cls(**_known_fields(cls, raw))
+        return cls(**known_fields(cls, raw))
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,11 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "TrainConfig":
-        return cls(**_known_fields(cls, raw))
+        return cls(**known_fields(cls, raw))
 
 
-def _known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+def known_fields(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `raw` that are fields of the dataclass `cls` (metadata from a newer latentlab may have more)."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in raw.items() if k in names}
 

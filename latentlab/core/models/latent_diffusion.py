@@ -17,12 +17,13 @@ buffers), so one schedule fits any VAE's latent scale.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
+from latentlab.core.config import known_fields
 from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import PRIOR_GUIDANCE as DEFAULT_GUIDANCE
 from latentlab.core.kinds import PRIOR_MAX_GUIDANCE as MAX_GUIDANCE
@@ -63,8 +64,7 @@ class PriorConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "PriorConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in names})
+        return cls(**known_fields(cls, raw))
 
 
 def cosine_alpha_bar(timesteps: int, s: float = COSINE_OFFSET) -> torch.Tensor:

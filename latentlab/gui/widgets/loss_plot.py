@@ -351,8 +351,9 @@ class LossPlot(QtWidgets.QWidget):
         self._fit_main_y()
         # Settle the x auto-range now: left to the paint, it changes the range mid-paint and Qt paints the
         # whole plot a second time (GUI time the training worker waits for on the GIL).
-        for plot in (self._main, self._lower, self._norms):
-            plot.getViewBox().prepareForPaint()
+        for plot, view in ((self._main, self._main_view), (self._lower, self._lower_view), (self._norms, self._norms_view)):
+            if not view.isHidden():
+                plot.getViewBox().prepareForPaint()
 
     def _fit_y_keys(self) -> tuple[str, ...]:
         return tuple(m.name for m in self._layout.main) if self._layout is not None else ()
