@@ -373,7 +373,8 @@ class RunDriver:
 
     def _record(self, trainer: Trainer) -> Iterator[TimelineChanged]:
         """A timeline snapshot, when one is due."""
-        if self.timeline.record(trainer.step, trainer.model_config, trainer.model.state_dict()):
+        if self.timeline.due(trainer.step):  # state_dict() only then: it costs the step loop otherwise
+            self.timeline.record(trainer.step, trainer.model_config, trainer.model.state_dict())
             yield TimelineChanged(self.timeline.entries)
 
     def _collect(self) -> Iterator[HeldOutReport]:

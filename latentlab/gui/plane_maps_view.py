@@ -42,7 +42,7 @@ class PlaneMapsView(QtCore.QObject):
     def __init__(self, scatter: LatentScatter, jobs: BackgroundJobs, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.scatter, self.jobs = scatter, jobs
-        self.overlay = PlaneOverlay(scatter.plot_widget().getPlotItem())
+        self._overlay: PlaneOverlay | None = None  # made with the first map: the window paints sooner without it
         self.choice = QtWidgets.QComboBox()
         self.choice.setToolTip("a heat map under the points")
         self.caption = QtWidgets.QLabel("")  # the map's one-line note (the holes' share of the prior)
@@ -66,6 +66,12 @@ class PlaneMapsView(QtCore.QObject):
         scatter.view_box().sigRangeChanged.connect(lambda *_: self._on_range_changed())
 
     # -- what the window tells it ------------------------------------------------------------------------
+    @property
+    def overlay(self) -> PlaneOverlay:
+        if self._overlay is None:
+            self._overlay = PlaneOverlay(self.scatter.plot_widget().getPlotItem())
+        return self._overlay
+
     @property
     def mode(self) -> str:
         return self.choice.currentData() or NONE
@@ -188,7 +194,8 @@ class PlaneMapsView(QtCore.QObject):
         self.choice.setToolTip(f"the map failed: {error}")
 
     def _hide(self) -> None:
-        self.overlay.hide()
+        if self._overlay is not None:
+            self._overlay.hide()
         self.caption.setText("")
 
     def _cancel(self) -> None:

@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.gui.widgets import style
 
+PAST_STYLE = "color: #ffcc66; font-weight: bold;"  # amber: not the live model
 NO_SNAPSHOTS = "no snapshots yet: the timeline fills as the run trains (or opens with a checkpoint that has one)"
 
 
@@ -73,14 +74,19 @@ class TimelineBar(QtWidgets.QWidget):
             self.entry_chosen.emit(value)
 
     def _show_banner(self) -> None:
+        """Called with every progress flush: Qt's work is done only when the text or the look changes (a style
+        sheet set ~20 times a second re-polishes the widget each time, GUI time the worker waits for)."""
         index = self.viewing
-        self.live_button.setVisible(index is not None)
         if not self._steps:
-            self.banner.setText("")
+            text = ""
         elif index is None:
             count = len(self._steps)
-            self.banner.setText(f"live · {count} snapshot{'' if count == 1 else 's'}")
-            self.banner.setStyleSheet("")
+            text = f"live · {count} snapshot{'' if count == 1 else 's'}"
         else:
-            self.banner.setText(f"viewing step {self._steps[index]:,} of {self._live_step:,}")
-            self.banner.setStyleSheet("color: #ffcc66; font-weight: bold;")
+            text = f"viewing step {self._steps[index]:,} of {self._live_step:,}"
+        if text != self.banner.text():
+            self.banner.setText(text)
+        past = index is not None
+        if past != self.live_button.isVisibleTo(self):
+            self.live_button.setVisible(past)
+            self.banner.setStyleSheet(PAST_STYLE if past else "")
