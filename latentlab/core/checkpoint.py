@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +158,6 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
 
 def _with_timeline(checkpoint: Checkpoint, meta: dict[str, Any], tensors: dict[str, torch.Tensor], name: str) -> Checkpoint:
     """The checkpoint with its timeline; a damaged timeline is left out with a warning, the rest still opens."""
-    from dataclasses import replace
-
     block = meta.get("timeline")
     if not block:
         return checkpoint

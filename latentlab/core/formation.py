@@ -20,6 +20,7 @@ from latentlab.core.export import tile_images
 from latentlab.core.kinds import kind_of
 from latentlab.core.latent import PlaneMap, encode_means, pca_plane, plane_grid
 from latentlab.core.models import build_model
+from latentlab.core.timeline import load_viewed_state
 
 PANEL = 320  # pixels of each panel's side
 MARGIN = 12
@@ -60,7 +61,7 @@ def formation_frames(checkpoint, images: np.ndarray | None = None, labels: np.nd
         classes = torch.arange(grid * grid) % config.num_classes if config.conditional else None
         frames = []
         for i, stage in enumerate(stages):
-            _load(model, stage.state)
+            load_viewed_state(model, config, stage.state)
             with torch.inference_mode():
                 samples = model.decode(noise, classes).clamp(0, 1).numpy()
             frames.append(_frame(stage.step, checkpoint.step, None, samples, grid, ()))
@@ -70,14 +71,14 @@ def formation_frames(checkpoint, images: np.ndarray | None = None, labels: np.nd
     conditional_labels = labels if config.conditional else None
     latents = []
     for i, stage in enumerate(stages):
-        _load(model, stage.state)
+        load_viewed_state(model, config, stage.state)
         latents.append(encode_means(model, images, labels=conditional_labels))
         progress(i + 1, 2 * total)
     plane = pca_plane(latents[-1])
     extent = _extent(plane.to_plane(latents[-1]))
     frames = []
     for i, (stage, mu) in enumerate(zip(stages, latents)):
-        _load(model, stage.state)
+        load_viewed_state(model, config, stage.state)
         with torch.inference_mode():
             z = torch.tensor(plane_grid(plane, grid), dtype=torch.float32)
             classes = torch.zeros(len(z), dtype=torch.long) if config.conditional else None
@@ -86,13 +87,6 @@ def formation_frames(checkpoint, images: np.ndarray | None = None, labels: np.nd
         frames.append(_frame(stage.step, checkpoint.step, scatter, decoded, grid, class_names))
         progress(total + i + 1, 2 * total)
     return np.stack(frames)
-
-
-def _load(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
-    if any(k.startswith("generator.") for k in state) and hasattr(model, "generator") and len(state) < len(model.state_dict()):
-        model.generator.load_state_dict({k[len("generator."):]: v for k, v in state.items()})
-    else:
-        model.load_state_dict(state)
 
 
 def _extent(xy: np.ndarray) -> float:

@@ -45,7 +45,7 @@ from latentlab.core.messages import (
 )
 from latentlab.core.precision import precision_for
 from latentlab.core.schedule import SettingChange
-from latentlab.core.timeline import Timeline
+from latentlab.core.timeline import Timeline, make_entry
 from latentlab.core.training import GANTrainer, Trainer, TrainingDiverged, make_trainer
 
 MANUAL_STEPS = (None, "d", "g")  # a manual step of both networks (or the VAE), of D alone, of G alone
@@ -374,7 +374,7 @@ class RunDriver:
     def _record(self, trainer: Trainer) -> Iterator[TimelineChanged]:
         """A timeline snapshot, when one is due."""
         if self.timeline.due(trainer.step):  # state_dict() only then: it costs the step loop otherwise
-            self.timeline.record(trainer.step, trainer.model_config, trainer.model.state_dict())
+            self.timeline.add(make_entry(trainer.step, trainer.model_config, trainer.model.state_dict()))
             yield TimelineChanged(self.timeline.entries)
 
     def _collect(self) -> Iterator[HeldOutReport]:

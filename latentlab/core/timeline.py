@@ -54,6 +54,16 @@ def viewed_state(model_config: ModelConfig, state: Mapping[str, torch.Tensor]) -
     return {k: v for k, v in state.items() if k.startswith("generator.")}
 
 
+def load_viewed_state(model: torch.nn.Module, model_config: ModelConfig, state: Mapping[str, torch.Tensor]) -> None:
+    """Load the viewed part of `state` (a snapshot's, or a whole model's) into `model`: all of it, or a GAN's
+    generator."""
+    viewed = viewed_state(model_config, state)
+    if kind_of(model_config.kind).has_encoder:
+        model.load_state_dict(viewed)
+    else:
+        model.generator.load_state_dict({k[len("generator."):]: v for k, v in viewed.items()})
+
+
 def make_entry(step: int, model_config: ModelConfig, state: Mapping[str, torch.Tensor]) -> TimelineEntry:
     copies = {}
     for name, tensor in viewed_state(model_config, state).items():
