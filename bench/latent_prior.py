@@ -43,7 +43,8 @@ def measure_case(vae_path: Path, quick: bool):
     from latentlab.cli.common import load_checkpoint_data
     from latentlab.core.checkpoint import load_checkpoint
     from latentlab.core.kinds import PRIOR_GUIDANCE, PRIOR_SAMPLING_STEPS
-    from latentlab.core.latent_prior import PriorSettings, PriorTrainer, generate_with_prior
+    from latentlab.core.latent_prior import PriorSettings, generate_with_prior
+    from latentlab.core.prior_driver import PriorPlan, PriorRunDriver
     from latentlab.core.quality import generate, judge_images, prepare_reference
 
     checkpoint = load_checkpoint(vae_path)
@@ -52,11 +53,11 @@ def measure_case(vae_path: Path, quick: bool):
     reference = prepare_reference(data, SAMPLES, 0)
     settings = PriorSettings(steps=500) if quick else PriorSettings()
     started = time.process_time()
-    trainer = PriorTrainer(vae, data, settings)
-    for _ in trainer.run():
+    driver = PriorRunDriver(PriorPlan(checkpoint, data, settings))  # what `train --model latent-diffusion` runs
+    for _ in driver.run():
         pass
     train_cpu = time.process_time() - started
-    prior = trainer.model.eval()
+    prior = driver.end.checkpoint.build_model()
     started = time.process_time()
     diffused = generate_with_prior(vae, prior, SAMPLES, seed=0)
     sample_cpu = time.process_time() - started

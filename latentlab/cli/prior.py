@@ -18,7 +18,7 @@ from latentlab.core.kinds import LATENT_PRIOR, PRIOR_GUIDANCE, PRIOR_MAX_GUIDANC
 # Image-model flags of `train` that mean nothing for a prior (its shape follows the VAE).
 IMAGE_MODEL_FLAGS = (("--epochs", "epochs"), ("--latent-dim", "latent_dim"), ("--arch", "arch"), ("--beta", "beta"),
                      ("--gan-loss", "gan_loss"), ("--spectral-norm", "spectral_norm"), ("--conditional", "conditional"),
-                     ("--resume", "resume"), ("--image-size", "image_size"), ("--color", "color"))
+                     ("--image-size", "image_size"), ("--color", "color"))
 SAMPLING_FLAGS = (("--vae", "vae"), ("--sampling-steps", "sampling_steps"), ("--guidance", "guidance"))
 
 
@@ -83,56 +83,104 @@ def asked_prior_class(prior_checkpoint, asked: str | None) -> int | None:
 # -- train --------------------------------------------------------------------------------------
 
 def train_prior(args: argparse.Namespace) -> int:
+    """`train --model latent-diffusion --vae FILE --out FILE`, or `train --resume PRIOR_FILE` to continue one: the
+    core's PriorRunDriver, printed."""
     from latentlab.cli.common import load_checkpoint_data
-    from latentlab.core.checkpoint import load_checkpoint
-    from latentlab.core.latent_prior import PriorSettings, PriorTrainer, check_usable_vae, vae_fingerprint
-    from latentlab.core.prior_checkpoint import PriorCheckpoint, save_prior
+    from latentlab.cli.train import Terminated
+    from latentlab.core.messages import Diverged, HeldOutReport, PriorStarted, StepDone
+    from latentlab.core.prior_driver import PriorPlan, PriorRunDriver
+    from latentlab.core.training import TrainingDiverged
 
-    if args.vae is None:
-        raise LatentlabError("--model latent-diffusion learns the prior of a trained VAE: give it with --vae VAE_FILE")
-    if args.out is None:
-        raise LatentlabError("train --model latent-diffusion needs --out FILE")
     for flag, name in IMAGE_MODEL_FLAGS:
         if getattr(args, name, None) not in (None, False):
             raise LatentlabError(f"{flag} does not apply to --model latent-diffusion: its shape follows the VAE; "
                                  "use --steps, --batch-size, --lr and --seed")
+    resumed, vae_checkpoint, vae_path = _prior_and_vae(args)
+    out = Path(args.out or args.resume)
+    check_writable(out)
     import torch
 
-    out = Path(args.out)
-    check_writable(out)
     # One thread: the noise predictor is a small MLP, and more threads only wait on each other (measured: 4,000 steps
     # on the default MNIST VAE take ~60 CPU-seconds on one thread, several times that spread over the cores).
     torch.set_num_threads(1)
-    vae_checkpoint = load_checkpoint(args.vae)
-    check_usable_vae(vae_checkpoint, args.vae)
     progress = Progress()
     spec, data = load_checkpoint_data(vae_checkpoint, args.data, args.data_dir, progress=progress.line)
-    settings = PriorSettings(**{k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
-                                                    ("seed", args.seed)) if v is not None})
-    vae = vae_checkpoint.build_model()
-    trainer = PriorTrainer(vae, data, settings)
-    config = trainer.config
-    progress.line(f"training a latent-diffusion prior over {args.vae}'s {config.latent_dim}-D latent "
-                  + (f"(conditional on {config.num_classes} classes)" if config.conditional else "(unconditional)")
-                  + f": {len(trainer.train_z):,} codes of {data.name}, {settings.steps:,} steps of {trainer.batch_size}")
-
-    def write() -> None:
-        save_prior(out, PriorCheckpoint(config, trainer.model.state_dict(), vae_fingerprint(vae_checkpoint.model_state),
-                                        str(Path(args.vae).resolve()), spec, trainer.step, settings.to_dict(), trainer.history))
-
+    plan = PriorPlan(vae_checkpoint, data, _prior_settings(args, resumed), vae_name=f"--vae {vae_path}",
+                     vae_path=str(Path(vae_path).resolve()), data_spec=spec, resume=resumed, out=out, save_every=args.save_every)
+    driver = PriorRunDriver(plan)
+    diverged = None
     try:
-        for report in trainer.run():
-            progress.update(f"step {report.step:,}/{settings.steps:,}  noise MSE {report.metrics['loss']:.4f}")
-            if "heldout_loss" in report.metrics:
-                progress.line(f"step {report.step:,}: held-out noise MSE {report.metrics['heldout_loss']:.4f}")
-    except KeyboardInterrupt:
-        if trainer.step > 0:
-            write()
-            progress.line(f"interrupted at step {trainer.step:,}: saved {out}")
+        for message in driver.run():
+            if isinstance(message, PriorStarted):
+                progress.line(_started_line(message, vae_path, plan.settings))
+            elif isinstance(message, StepDone):
+                progress.update(f"step {message.report.step:,}/{plan.settings.steps:,}  noise MSE {message.report.metrics['loss']:.4f}")
+            elif isinstance(message, HeldOutReport) and "loss" in message.metrics:
+                progress.line(f"step {message.step:,}: held-out noise MSE {message.metrics['loss']:.4f}")
+            elif isinstance(message, Diverged):
+                diverged = message.message
+    except (KeyboardInterrupt, Terminated):  # keep what was learnt
+        if driver.trainer is not None and driver.trainer.step > 0:
+            driver.save_to_out()
+            progress.line(f"interrupted at step {driver.trainer.step:,}: saved {out} (continue with --resume {out})")
         raise
-    write()
+    if diverged is not None:
+        kept = f"{out} keeps step {driver.saved_step:,}" if driver.saved_step is not None else f"nothing new was written to {out}"
+        raise TrainingDiverged(f"{diverged}; {kept}")
     progress.line(f"wrote {out}")
     return 0
+
+
+def _prior_and_vae(args: argparse.Namespace):
+    """(the prior to continue or None, the VAE's checkpoint, its path): a new prior needs --vae; a continued one
+    finds its VAE where it was trained unless --vae says (either way checked by fingerprint)."""
+    from latentlab.core.checkpoint import load_checkpoint
+    from latentlab.core.prior_checkpoint import load_paired_vae, load_prior
+
+    if args.resume is not None:
+        resumed = load_prior(args.resume)
+        if resumed.optimizer_state is None:
+            raise LatentlabError(f"--resume {args.resume}: this prior was saved without its optimizer state, so it cannot "
+                                 "be continued exactly: learn a new one with --vae VAE_FILE --out FILE")
+        vae_checkpoint, vae_path = load_paired_vae(resumed, args.resume, args.vae)
+        return resumed, vae_checkpoint, vae_path
+    if args.vae is None:
+        raise LatentlabError("--model latent-diffusion learns the prior of a trained VAE: give it with --vae VAE_FILE")
+    if args.out is None:
+        raise LatentlabError("train --model latent-diffusion needs --out FILE")
+    from latentlab.core.latent_prior import check_usable_vae
+
+    vae_checkpoint = load_checkpoint(args.vae)
+    check_usable_vae(vae_checkpoint, f"--vae {args.vae}")  # before its data is loaded
+    return None, vae_checkpoint, args.vae
+
+
+def _prior_settings(args: argparse.Namespace, resumed):
+    """A new run's settings from the flags; a continued run keeps its own, but for a longer --steps (and --lr)."""
+    from latentlab.core.latent_prior import PriorSettings
+
+    asked = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr), ("seed", args.seed))
+             if v is not None}
+    if resumed is None:
+        return PriorSettings(**asked)
+    saved = PriorSettings(**resumed.settings)
+    for flag, name in (("--batch-size", "batch_size"), ("--seed", "seed")):
+        if name in asked and asked[name] != getattr(saved, name):
+            raise LatentlabError(f"{flag} {asked[name]} does not fit --resume {args.resume}: that prior was learnt with "
+                                 f"{flag} {getattr(saved, name)}, which it keeps; leave {flag} out")
+    settings = PriorSettings(**{**saved.to_dict(), **asked})
+    if settings.steps <= resumed.step:
+        raise LatentlabError(f"--resume {args.resume}: the prior has done {resumed.step:,} of its {settings.steps:,} steps: "
+                             f"give --steps above {resumed.step:,} to continue it")
+    return settings
+
+
+def _started_line(started, vae_path: str, settings) -> str:
+    config = started.config
+    what = f"(conditional on {config.num_classes} classes)" if config.conditional else "(unconditional)"
+    verb = f"continuing from step {started.step:,}" if started.step else "training"
+    return (f"{verb} a latent-diffusion prior over {vae_path}'s {config.latent_dim}-D latent {what}: "
+            f"{started.n_codes:,} codes of {started.data_name}, {settings.steps:,} steps of {started.batch_size}")
 
 
 # -- sample, synthesize, eval -------------------------------------------------------------------

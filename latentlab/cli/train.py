@@ -77,14 +77,21 @@ def _default_rates() -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    if args.model == LATENT_PRIOR:
+    if args.model == LATENT_PRIOR or (args.model is None and args.resume is not None and _is_prior(args.resume)):
         from latentlab.cli.prior import train_prior
 
-        return train_prior(args)
+        with _sigterm_raises():
+            return train_prior(args)
     if args.vae is not None:
         raise LatentlabError("--vae is for --model latent-diffusion (a VAE's learned prior)")
     with _sigterm_raises():
         return train_in_job(args)
+
+
+def _is_prior(path: str) -> bool:
+    from latentlab.core.prior_checkpoint import is_prior_file
+
+    return is_prior_file(path)
 
 
 def train_in_job(args: argparse.Namespace) -> int:

@@ -83,7 +83,7 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
         tensors[f"model/{name}"] = tensor
     optimizer_json: dict[str, Any] = {}
     for opt_name, state in checkpoint.optimizer_states.items():
-        optimizer_json[opt_name] = _flatten_optimizer(opt_name, state, tensors)
+        optimizer_json[opt_name] = flatten_optimizer(opt_name, state, tensors)
     for name, tensor in checkpoint.loop_state.items():
         tensors[f"loop/{name}"] = tensor
     timeline, timeline_meta = timeline_tensors(thin(checkpoint.timeline))  # at most SAVED_SNAPSHOTS
@@ -111,7 +111,7 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
     return path
 
 
-def _flatten_optimizer(opt_name: str, state: dict, tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+def flatten_optimizer(opt_name: str, state: dict, tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
     """torch optimizer state_dict -> JSON (param groups, scalars) + tensors named optim/<opt>/<param>/<key>."""
     per_param: dict[str, dict[str, Any]] = {}
     for param_id, values in state["state"].items():
@@ -123,6 +123,20 @@ def _flatten_optimizer(opt_name: str, state: dict, tensors: dict[str, torch.Tens
                 scalars[key] = value
         per_param[str(param_id)] = scalars
     return {"param_groups": state["param_groups"], "scalars": per_param}
+
+
+def unflatten_optimizers(optimizers_json: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, dict]:
+    """The inverse of flatten_optimizer, for every optimizer named in the metadata: name -> torch state_dict."""
+    optimizer_states = {}
+    for opt_name, info in optimizers_json.items():
+        prefix = f"optim/{opt_name}/"
+        per_param: dict[int, dict[str, Any]] = {int(pid): dict(scalars) for pid, scalars in info["scalars"].items()}
+        for key, tensor in tensors.items():
+            if key.startswith(prefix):
+                pid, field_name = key[len(prefix) :].split("/", 1)
+                per_param.setdefault(int(pid), {})[field_name] = tensor
+        optimizer_states[opt_name] = {"state": per_param, "param_groups": info["param_groups"]}
+    return optimizer_states
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -238,15 +252,7 @@ def _assemble(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Checkpo
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     schedule = tuple(SettingChange.from_dict(raw) for raw in (meta.get("schedule") or []))
     loop_state = {k[len("loop/") :]: v for k, v in tensors.items() if k.startswith("loop/")}
-    optimizer_states = {}
-    for opt_name, info in (meta.get("optimizers") or {}).items():
-        prefix = f"optim/{opt_name}/"
-        per_param: dict[int, dict[str, Any]] = {int(pid): dict(scalars) for pid, scalars in info["scalars"].items()}
-        for key, tensor in tensors.items():
-            if key.startswith(prefix):
-                pid, field_name = key[len(prefix) :].split("/", 1)
-                per_param.setdefault(int(pid), {})[field_name] = tensor
-        optimizer_states[opt_name] = {"state": per_param, "param_groups": info["param_groups"]}
+    optimizer_states = unflatten_optimizers(meta.get("optimizers") or {}, tensors)
     history = meta.get("history")
     return Checkpoint(
         model_config=ModelConfig.from_dict(meta["model_config"]),

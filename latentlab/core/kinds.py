@@ -154,10 +154,14 @@ PRIOR_SAMPLING_STEPS = 25  # DDIM steps by default: as good as 50 on MNIST at ha
 PRIOR_MAX_GUIDANCE = 10.0  # classifier-free guidance scale w in [0, 10]; 1 = the plain conditional prior
 PRIOR_GUIDANCE = 1.0
 PRIOR_CURVES = CurveLayout("latent diffusion: error of the predicted noise", (Metric("loss", "noise MSE"),),
-                           "mean squared error", heldout=(Metric("heldout_loss", "held-out noise MSE"),),
-                           readout="noise MSE {loss:.3f}")
+                           "mean squared error", heldout=(Metric("loss", "noise MSE"),), readout="noise MSE {loss:.3f}")
 
 DEFAULT_KIND = "vae"  # what `latentlab train` and the window start with
+
+
+def curves_of(name: str) -> tuple[CurveLayout, ...]:
+    """The loss plot's layouts for the runs of a model kind, or of the latent prior."""
+    return (PRIOR_CURVES,) if name == LATENT_PRIOR else kind_of(name).curves
 
 
 def kind_of(name: str) -> ModelKind:

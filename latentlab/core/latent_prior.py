@@ -7,14 +7,14 @@ carries nothing (KL ~ 0) mu is ~0 for every image, so the prior need not model N
 ignores. (Samples from q(z|x) would aim at the aggregate posterior, the prior that maximises the ELBO; for
 pictures, mu gives the sharper ones.)
 
-`PriorTrainer.run()` is a generator of StepReports, like the image models' trainers: no threads, no prints.
+`PriorTrainer` steps like the image models' trainers (no threads, no prints); `PriorRunDriver`
+(core/prior_driver.py) runs it with pauses, saves and held-out losses, in the CLI and in the window's worker.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,12 +28,12 @@ from latentlab.core.kinds import LATENT_PRIOR as PRIOR_KIND
 from latentlab.core.kinds import PRIOR_TRAIN_STEPS as DEFAULT_STEPS
 from latentlab.core.latent import encode_means
 from latentlab.core.models.latent_diffusion import DEFAULT_GUIDANCE, DEFAULT_SAMPLING_STEPS, LatentDiffusion, PriorConfig
-from latentlab.core.training import StepReport
+from latentlab.core.training import StepReport, TrainingDiverged
 
 DEFAULT_BATCH = 256
 DEFAULT_LR = 2e-3
 FINAL_LR_SHARE = 0.05  # the learning rate decays on a cosine to this share of its start
-HELDOUT_EVERY = 250  # steps between held-out losses
+HELDOUT_EVERY = 250  # steps between held-out losses (an epoch of MNIST's codes is ~35 steps)
 
 
 def vae_fingerprint(model_state: dict[str, torch.Tensor]) -> str:
@@ -48,15 +48,16 @@ def vae_fingerprint(model_state: dict[str, torch.Tensor]) -> str:
 
 
 def check_usable_vae(checkpoint, name: str) -> None:
-    """A latent prior needs a VAE that has learnt something: a GAN (no encoder) or an untrained VAE is refused."""
+    """A latent prior needs a VAE that has learnt something: a GAN (no encoder) or an untrained VAE is refused.
+    `name` says where it came from ("--vae FILE", "the window's model")."""
     from latentlab.core.kinds import kind_of
 
     kind = checkpoint.model_config.kind
     if not kind_of(kind).has_encoder:
-        raise LatentlabError(f"--vae {name}: is a {kind.upper()}, which has no encoder to give latent codes: "
+        raise LatentlabError(f"{name}: is a {kind.upper()}, which has no encoder to give latent codes: "
                              "pass a VAE checkpoint (latentlab train --model vae)")
     if checkpoint.step < 1:
-        raise LatentlabError(f"--vae {name}: this VAE has not been trained yet (step 0): train it first")
+        raise LatentlabError(f"{name}: this VAE has not been trained yet (step 0): train it first")
 
 
 def prior_config_for(vae_config, data: ImageSet) -> PriorConfig:
@@ -81,6 +82,7 @@ class PriorTrainer:
     held-out loss). CPU: the model is small and the codes fit in memory."""
 
     metric_names = ("loss",)
+    device = torch.device("cpu")
 
     def __init__(self, vae: torch.nn.Module, data: ImageSet, settings: PriorSettings = PriorSettings(),
                  config: PriorConfig | None = None) -> None:
@@ -102,6 +104,7 @@ class PriorTrainer:
         self.step = 0
         self.history = History()
         self._rate = 0.0
+        self._last_time: float | None = None
 
     @property
     def total_steps(self) -> int:
@@ -111,12 +114,15 @@ class PriorTrainer:
     def finished(self) -> bool:
         return self.step >= self.settings.steps
 
-    def run(self) -> Iterator[StepReport]:
-        while not self.finished:
-            yield self.train_step()
+    @property
+    def epoch(self) -> float:
+        return self.step / self.batches_per_epoch
 
-    def train_step(self) -> StepReport:
-        started = time.perf_counter()
+    def train_step(self, only: str | None = None) -> StepReport:
+        if only is not None:
+            raise LatentlabError("a latent prior is one network: a step by hand steps it whole")
+        if self._last_time is None:
+            self._last_time = time.perf_counter()
         index = torch.randint(0, len(self.train_z), (self.batch_size,), generator=self.rng)
         y = self.train_y[index] if self.config.conditional else None
         self.model.train()
@@ -124,34 +130,57 @@ class PriorTrainer:
             group["lr"] = self.learning_rate()
         loss = self.model.loss(self.train_z[index], y, self.rng)
         if not torch.isfinite(loss):
-            raise LatentlabError(f"latent prior training diverged at step {self.step + 1} (loss {float(loss.detach())}): lower --lr")
+            raise TrainingDiverged(f"latent prior training diverged at step {self.step + 1} (loss {float(loss.detach())}): "
+                                   "learn it again with a lower --lr")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.step += 1
         metrics = {"loss": float(loss.detach())}
-        if self.step % HELDOUT_EVERY == 0 or self.finished:
-            metrics["heldout_loss"] = self.evaluate()
         self.history.add(self.step, metrics)
-        elapsed = time.perf_counter() - started
-        instant = self.batch_size / max(elapsed, 1e-9)
+        now = time.perf_counter()
+        instant = self.batch_size / max(now - self._last_time, 1e-9)
         self._rate = instant if self._rate == 0.0 else 0.9 * self._rate + 0.1 * instant
-        return StepReport(PRIOR_KIND, self.step, self.step / self.batches_per_epoch, self._rate, metrics)
+        self._last_time = now
+        return StepReport(PRIOR_KIND, self.step, self.epoch, self._rate, metrics)
+
+    def reset_clock(self) -> None:
+        """Forget the last step time (after a pause) so the codes per second are not diluted by idle time."""
+        self._last_time = None
 
     def learning_rate(self) -> float:
         progress = self.step / max(1, self.settings.steps)
         share = FINAL_LR_SHARE + (1 - FINAL_LR_SHARE) * 0.5 * (1 + np.cos(np.pi * progress))
         return self.settings.lr * float(share)
 
+    def learning_rates(self) -> dict[str, float]:
+        return {"lr": self.learning_rate()}
+
+    def change(self, change) -> None:
+        raise LatentlabError("a latent prior keeps the settings it started with (its rate follows a cosine to the end): "
+                             "stop it and learn it again with others")
+
     @torch.no_grad()
-    def evaluate(self) -> float:
+    def evaluate(self) -> dict[str, float]:
         """The objective on the held-out codes with fixed noise and steps (the same draw every time)."""
         if len(self.test_z) == 0:
-            return float("nan")
+            return {}
         self.model.eval()
         generator = torch.Generator().manual_seed(self.settings.seed + 1)
         y = self.test_y if self.config.conditional else None
-        return float(self.model.loss(self.test_z, y, generator))
+        return {"loss": float(self.model.loss(self.test_z, y, generator))}
+
+    def restore(self, step: int, model_state: dict[str, torch.Tensor], optimizer_state: dict | None,
+                rng_state: torch.Tensor | None, history: History | None) -> None:
+        """Continue a saved run: its weights, Adam's moments, its generator and its loss history."""
+        self.model.load_state_dict(model_state)
+        if optimizer_state is not None:
+            self.optimizer.load_state_dict(optimizer_state)
+        if rng_state is not None:
+            self.rng.set_state(rng_state)
+        self.step = int(step)
+        if history is not None:
+            self.history = history
 
 
 def classes_in_turn(prior: LatentDiffusion, n: int, asked: int | None = None) -> torch.Tensor | None:

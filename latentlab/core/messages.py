@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,9 +18,13 @@ import torch
 from latentlab.core.checkpoint import Checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.gan_alarms import Alarm
+from latentlab.core.models.latent_diffusion import PriorConfig
 from latentlab.core.schedule import SettingChange
 from latentlab.core.timeline import TimelineEntry
 from latentlab.core.training import StepReport
+
+if TYPE_CHECKING:
+    from latentlab.core.prior_checkpoint import PriorCheckpoint
 
 
 
@@ -74,6 +79,20 @@ class RunInfo:
     # The held-out images the window's latent snapshots encode (read-only; empty where nobody draws them).
     subset_images: np.ndarray = field(default_factory=lambda: _NO_IMAGES)  # uint8 [N, C, H, W]
     subset_labels: np.ndarray = field(default_factory=lambda: _NO_LABELS)  # int64 [N]
+
+
+@dataclass(frozen=True, eq=False)
+class PriorStarted:
+    """A latent prior's run (core/prior_driver.py) is built: the VAE's codes are encoded, the first step is next."""
+
+    config: PriorConfig
+    vae_sha256: str  # the VAE it learns the prior of (core/latent_prior.vae_fingerprint)
+    data_name: str
+    n_codes: int  # training images encoded
+    batch_size: int
+    total_steps: int
+    step: int  # steps already done (a continued run starts above 0)
+    history: HistorySnapshot | None = None  # the continued run's loss history, else None
 
 
 @dataclass(frozen=True)
@@ -191,9 +210,10 @@ class Diverged:
 
 @dataclass(frozen=True, eq=False)
 class RunEnd:
-    """The last word of a run. `checkpoint` (CPU copies) lets a face save or continue it later."""
+    """The last word of a run. `checkpoint` (CPU copies) lets a face save or continue it later: an image model's
+    Checkpoint, or a latent prior's PriorCheckpoint."""
 
     reason: str  # "stopped" | "finished" | "diverged" | "failed"
     step: int
-    checkpoint: Checkpoint | None
+    checkpoint: Checkpoint | PriorCheckpoint | None
     metrics: Mapping[str, float] = field(default_factory=dict)  # the latest held-out figures

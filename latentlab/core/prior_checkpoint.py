@@ -1,5 +1,6 @@
-"""A latent prior's checkpoint: its own .safetensors file (weights as tensors, the rest as JSON metadata, written
-atomically, never unpickled) that names the VAE it belongs to by the sha256 of that VAE's weights.
+"""A latent prior's checkpoint: its own .safetensors file (weights, optimizer state and the sampler's generator
+state as tensors, the rest as JSON metadata, written atomically, never unpickled) that names the VAE it belongs
+to by the sha256 of that VAE's weights. With its optimizer state, a run continues where it stopped (`--resume`).
 
 The VAE is not copied in: the prior is useless without it, and pairing by content (not by file name) means a
 renamed or moved VAE still pairs, while a retrained one (other weights) is refused with both fingerprints named.
@@ -19,7 +20,8 @@ from safetensors.torch import save as save_tensors
 
 from latentlab import __version__
 from latentlab.core.atomic import write_atomically
-from latentlab.core.checkpoint import FORMAT_VERSION, METADATA_KEY, load_checkpoint, read_metadata
+from latentlab.core.checkpoint import (FORMAT_VERSION, METADATA_KEY, flatten_optimizer, load_checkpoint, read_metadata,
+                                       unflatten_optimizers)
 from latentlab.core.errors import CheckpointError, LatentlabError
 from latentlab.core.history import History
 from latentlab.core.latent_prior import PRIOR_KIND, vae_fingerprint
@@ -38,6 +40,8 @@ class PriorCheckpoint:
     step: int
     settings: dict[str, Any] = field(default_factory=dict)  # steps, batch size, learning rate, seed
     history: History | None = None
+    optimizer_state: dict | None = None  # Adam's, to continue the run; None in a file written without it
+    rng_state: torch.Tensor | None = None  # the run's torch.Generator state (which codes, times and noise come next)
     package_version: str = __version__
 
     def build_model(self) -> LatentDiffusion:
@@ -66,7 +70,12 @@ def save_prior(path: str | Path, checkpoint: PriorCheckpoint) -> Path:
         "settings": checkpoint.settings,
         "history": checkpoint.history.to_dict() if checkpoint.history is not None else None,
     }
-    tensors = {f"model/{k}": v.detach().to("cpu").contiguous().clone() for k, v in checkpoint.model_state.items()}
+    tensors = {f"model/{k}": v for k, v in checkpoint.model_state.items()}
+    if checkpoint.optimizer_state is not None:
+        meta["optimizers"] = {"prior": flatten_optimizer("prior", checkpoint.optimizer_state, tensors)}
+    if checkpoint.rng_state is not None:
+        tensors["loop/rng"] = checkpoint.rng_state
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     write_atomically(path, save_tensors(tensors, metadata={METADATA_KEY: json.dumps(meta)}))
     return path
 
@@ -107,6 +116,8 @@ def load_prior(path: str | Path) -> PriorCheckpoint:
             step=int(meta["step"]),
             settings=dict(meta.get("settings") or {}),
             history=History.from_dict(history) if history else None,
+            optimizer_state=unflatten_optimizers(meta.get("optimizers") or {}, tensors).get("prior"),
+            rng_state=tensors.get("loop/rng"),
             package_version=str(meta.get("package_version", "?")),
         )
     except (AttributeError, KeyError, TypeError, ValueError, LatentlabError) as exc:

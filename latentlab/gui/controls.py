@@ -54,6 +54,7 @@ class ControlsPanel(QtWidgets.QWidget):
         # Layer width is not a control: the default, or an opened checkpoint's until the architecture changes.
         self._hidden: dict[str, int | None] = dict.fromkeys(KINDS)
         self._state = "idle"
+        self._own_run = False  # the run is not the shipped example's (set_run_state)
 
         title = QtWidgets.QLabel("latentlab")
         title.setObjectName("appTitle")
@@ -316,13 +317,14 @@ class ControlsPanel(QtWidgets.QWidget):
         """A shipped example is on screen (`text` says so; Train starts a fresh run), or "" for a run of one's own."""
         self.example_note.setText(text)
         self.example_note.setVisible(bool(text))
-        self.set_run_state(self._state)
+        self.set_run_state(self._state, self._own_run)
 
-    def set_run_state(self, state: str) -> None:
-        """idle | loading | running | paused: which buttons make sense."""
-        self._state = state
+    def set_run_state(self, state: str, own_run: bool = False) -> None:
+        """idle | loading | running | paused: which buttons make sense. `own_run`: the run is not the shipped
+        example's (a latent prior learnt from it), so Pause and Resume act on it as on any run."""
+        self._state, self._own_run = state, own_run
         live = state in ("loading", "running", "paused")
-        example = bool(self.example_note.text())  # a shipped example waits paused: Train starts a fresh run
+        example = bool(self.example_note.text()) and not own_run  # an example waits paused: Train starts a fresh run
         self.train_button.setEnabled(state in ("idle", "paused"))
         self.train_button.setText("Resume" if state == "paused" and not example else "Train")
         self.pause_button.setEnabled(live and not example)

@@ -44,6 +44,7 @@ from latentlab.gui.widgets.steering_panel import SteeringPanel
 from latentlab.gui.widgets.timeline_bar import TimelineBar
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel, row, titled
 from latentlab.gui.window_menus import build_menus, build_tools
+from latentlab.gui.window_prior import wire_prior
 from latentlab.gui.window_steering import wire_steering
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         build_tools(self, build_menus(self))
         self._connect()
         wire_steering(self)
+        wire_prior(self)
         self._show_kind_views(model)
         self.resize(*DEFAULT_SIZE)
         self._update_title()
@@ -365,6 +367,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._run_data = self.session.run_data
         self.tools_host.set_run_info(info, self._run_data)
         self.controls.set_run_info(run_status.data_summary(info))
+        self.loss_plot.set_model(info.model_config.kind)  # its curves again after a latent prior's run
         if info.history is not None:
             self.loss_plot.set_history(info.history)
         if self._run_data is not None:
@@ -433,7 +436,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_bar.show_rate("")
 
     def _on_state(self, state: str) -> None:
-        self.controls.set_run_state(state)
+        self.controls.set_run_state(state, own_run=self.session.learning_prior)
         self.plot_feed.set_running(state == RUNNING)
         if state == PAUSED:
             self.status_bar.show_rate("paused")

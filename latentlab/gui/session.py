@@ -1,6 +1,9 @@
 """TrainingSession: owns the lifetime of the training thread and its worker.
 
-The window talks only to the session. The session re-emits the worker's signals from the GUI thread
+The window talks only to the session. A run is an image model's (TrainingWorker) or a latent prior's
+(PriorWorker, learnt from the last image run's VAE): one at a time, in the same thread, under the same Pause,
+Step, Stop and Save. A prior's run has its own signals for what only it says (prior_started, prior_progress,
+prior_heldout, prior_ended) and never replaces the image run's state to save or continue. The session re-emits the worker's signals from the GUI thread
 (each run's signals go to bound slots of a per-run GUI-thread relay object, so Qt queues them into the
 GUI thread), drops anything still in flight from a run that was stopped, and makes sure no QThread object is ever
 destroyed while its thread runs: stop() sets the worker's stop event, then quit() + wait(); it never
@@ -22,8 +25,9 @@ if TYPE_CHECKING:  # the worker and checkpoints import torch: imported where use
     from latentlab.core.checkpoint import Checkpoint
     from latentlab.core.data import ImageSet
     from latentlab.core.messages import RunEnd
+    from latentlab.core.prior_driver import PriorPlan
     from latentlab.gui.run_analysis import Intervals
-    from latentlab.gui.worker import TrainingWorker
+    from latentlab.gui.run_worker import RunWorker
 
 IDLE, LOADING, RUNNING, PAUSED = "idle", "loading", "running", "paused"
 STOP_WAIT_MS = 5_000
@@ -46,6 +50,10 @@ class TrainingSession(QObject):
     timeline = Signal(object)  # TimelineChanged: the run's snapshots so far
     settings_changed = Signal(object)  # SettingsChanged: a change of learning rate, beta or objective took effect
     change_refused = Signal(str)
+    prior_started = Signal(object)  # PriorStarted: a latent prior's run is built
+    prior_progress = Signal(object)  # StepBatch of the prior's run
+    prior_heldout = Signal(object)  # HeldOutReport of the prior's run
+    prior_ended = Signal(object)  # RunEnd of the prior's run (its checkpoint: a PriorCheckpoint)
 
     def __init__(self, parent: QObject | None = None, *, intervals: Intervals | None = None, threads: int | None = None,
                  jobs: BackgroundJobs | None = None) -> None:
@@ -56,8 +64,9 @@ class TrainingSession(QObject):
         self.intervals = intervals
         self.threads = threads
         self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._retired: list[tuple[QThread, TrainingWorker]] = []  # stopped but slow to finish: kept alive
+        self._worker: RunWorker | None = None
+        self._prior = False  # the current run learns a latent prior
+        self._retired: list[tuple[QThread, RunWorker]] = []  # stopped but slow to finish: kept alive
         self._state = IDLE
         self._last_end: RunEnd | None = None
         self._shut_down = False
@@ -75,8 +84,13 @@ class TrainingSession(QObject):
         return self._worker is not None
 
     @property
+    def learning_prior(self) -> bool:
+        """The current run learns a latent prior (not an image model)."""
+        return self._worker is not None and self._prior
+
+    @property
     def last_checkpoint(self) -> Checkpoint | None:
-        """The whole state of the last run that ended (CPU copies), to save or continue from."""
+        """The whole state of the last image run that ended (CPU copies), to save or continue from."""
         return self._last_end.checkpoint if self._last_end else None
 
     @property
@@ -135,10 +149,7 @@ class TrainingSession(QObject):
         from latentlab.gui.run_analysis import Intervals
         from latentlab.gui.worker import TrainingWorker
 
-        self.stop()
-        thread = QThread(self)
-        thread.setObjectName(f"latentlab-training-{model_config.kind}")
-        worker = TrainingWorker(
+        self._launch(TrainingWorker(
             model_config,
             train_config,
             data_spec,
@@ -150,13 +161,36 @@ class TrainingSession(QObject):
             conditional=conditional,
             intervals=self.intervals if self.intervals is not None else Intervals(),
             threads=self.threads,
-        )
+        ), f"latentlab-training-{model_config.kind}", prior=False)
+
+    def start_prior(self, plan: PriorPlan) -> None:
+        """Learn a latent prior in the training thread (stopping the current run first: stop it, and take its
+        last checkpoint as the VAE, before making `plan`)."""
+        if self._shut_down:
+            raise LatentlabError("the session was shut down")
+        from latentlab.gui.prior_worker import PriorWorker
+        from latentlab.gui.run_analysis import Intervals
+
+        self._launch(PriorWorker(plan, intervals=self.intervals if self.intervals is not None else Intervals()),
+                     "latentlab-training-prior", prior=True)
+
+    def save_prior(self, path: str) -> bool:
+        """Ask the prior's run to write its checkpoint between two steps; False when none is running."""
+        if not self.learning_prior or not self._started:
+            return False
+        self._worker.request_save(path)
+        return True
+
+    def _launch(self, worker: RunWorker, name: str, *, prior: bool) -> None:
+        self.stop()
+        thread = QThread(self)
+        thread.setObjectName(name)
         worker.control.set_slow_motion(self._slow_motion)
         worker.moveToThread(thread)
         relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's messages into this thread
         worker.message.connect(relay.deliver)
         thread.started.connect(worker.run)  # runs in the new thread (the worker lives there)
-        self._thread, self._worker = thread, worker
+        self._thread, self._worker, self._prior = thread, worker, prior
         self._started = False
         self._set_state(LOADING)
         thread.start()
@@ -194,7 +228,7 @@ class TrainingSession(QObject):
 
     def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """End the current run; True when its thread has finished (else it is kept until it does)."""
-        worker, thread = self._worker, self._thread
+        worker, thread, prior = self._worker, self._thread, self._prior
         if worker is None or thread is None:
             return True
         self._worker = self._thread = None  # from here on, its queued signals are dropped
@@ -202,7 +236,7 @@ class TrainingSession(QObject):
         thread.quit()  # quit() before the event loop starts makes exec() return at once
         done = thread.wait(timeout_ms)
         if done:
-            self._finish(worker, thread)
+            self._finish(worker, thread, prior)
         else:
             self._retired.append((thread, worker))
             thread.finished.connect(self._reap)
@@ -223,9 +257,10 @@ class TrainingSession(QObject):
         self._reap()
 
     def save(self, path: str, extra: dict | None = None) -> None:
-        """Write a checkpoint: by the worker between two steps while a run is live, else from the last run.
-        `extra` (JSON data: bookmarks, latent directions) is saved with it."""
-        if self._worker is not None and self._started:
+        """Write the image model's checkpoint: by the worker between two steps while its run is live, else from
+        the last run (also while a prior learns from it). `extra` (JSON data: bookmarks, latent directions) is
+        saved with it."""
+        if self._worker is not None and self._started and not self._prior:
             self._worker.request_save(path, extra)
             return
         checkpoint = self.last_checkpoint
@@ -247,12 +282,17 @@ class TrainingSession(QObject):
             self._state = state
             self.state_changed.emit(state)
 
-    def _finish(self, worker: TrainingWorker, thread: QThread) -> None:
-        end = getattr(worker, "result", None)
-        if end is not None:
+    def _finish(self, worker: RunWorker, thread: QThread, prior: bool) -> None:
+        if worker.result is not None:
+            self._announce_end(worker.result, prior)
+        thread.deleteLater()
+
+    def _announce_end(self, end: RunEnd, prior: bool) -> None:
+        if prior:
+            self.prior_ended.emit(end)
+        else:
             self._last_end = end
             self.ended.emit(end)
-        thread.deleteLater()
 
     @Slot()
     def _reap(self) -> None:
@@ -265,7 +305,7 @@ class TrainingSession(QObject):
     def _on_started(self, info) -> None:
         self._started = True
         self._set_state(PAUSED if self._worker.pause_requested else RUNNING)
-        self.started.emit(info)
+        (self.prior_started if self._prior else self.started).emit(info)
 
     def _on_paused(self, step: int) -> None:
         if self._worker.pause_requested:  # not when resumed since it paused
@@ -277,16 +317,16 @@ class TrainingSession(QObject):
         from latentlab.core import messages as m
 
         if isinstance(message, m.StepBatch):
-            self.progress.emit(message)
+            (self.prior_progress if self._prior else self.progress).emit(message)
         elif isinstance(message, m.WeightsSnapshot):
             self.weights.emit(message)
         elif isinstance(message, m.LatentSnapshot):
             self.latents.emit(message)
         elif isinstance(message, m.HeldOutReport):
-            self.heldout.emit(message)
+            (self.prior_heldout if self._prior else self.heldout).emit(message)
         elif isinstance(message, m.Status):
             self.status.emit(message.text)
-        elif isinstance(message, m.RunInfo):
+        elif isinstance(message, (m.RunInfo, m.PriorStarted)):
             self._on_started(message)
         elif isinstance(message, m.Paused):
             self._on_paused(message.step)
@@ -309,14 +349,13 @@ class TrainingSession(QObject):
 
     def _on_ended(self, end: RunEnd) -> None:
         """The current run ended by itself (budget spent or failure)."""
-        worker, thread = self._worker, self._thread
+        worker, thread, prior = self._worker, self._thread, self._prior
         self._worker = self._thread = None
         thread.quit()
         if thread.wait(STOP_WAIT_MS):
-            self._finish(worker, thread)
+            self._finish(worker, thread, prior)
         else:
-            self._last_end = end
-            self.ended.emit(end)
+            self._announce_end(end, prior)
             self._retired.append((thread, worker))
             thread.finished.connect(self._reap)
         self._set_state(IDLE)
@@ -331,7 +370,7 @@ class _Relay(QObject):
     relay later, from the event loop, and the worker goes with it, never inside its own signal and never
     kept beyond its run."""
 
-    def __init__(self, session: TrainingSession, worker: TrainingWorker) -> None:
+    def __init__(self, session: TrainingSession, worker: RunWorker) -> None:
         super().__init__(session)
         self.session = session
         self.worker = worker

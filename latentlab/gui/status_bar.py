@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from latentlab.core.kinds import LATENT_PRIOR
+
 if TYPE_CHECKING:
     from latentlab.core.messages import StepBatch
 
@@ -55,5 +57,5 @@ class RunStatusBar:
         self.show_step(last.step)
         self.epoch_field.setText(f"epoch {last.epoch:.2f}")
         self.device_field.setText(last.device)
-        if running:
-            self.rate_field.setText(f"{last.images_per_s:,.0f} img/s")
+        if running:  # a latent prior's run steps over codes, not images
+            self.rate_field.setText(f"{last.images_per_s:,.0f} {'codes' if last.model == LATENT_PRIOR else 'img'}/s")

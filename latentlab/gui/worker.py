@@ -1,5 +1,5 @@
-"""The training worker: a QObject moved to a QThread that runs one RunDriver (core/run_driver.py) and turns
-its messages into Qt signals.
+"""The image models' training worker: a RunWorker (run_worker.py) moved to a QThread that runs one RunDriver
+(core/run_driver.py) and turns its messages into Qt signals.
 
 All the run's logic (build or resume, the step loop, pauses, saves, evaluation, alarms, divergence) is the
 driver's; the worker adds only what the window needs to draw a live run: progress batched at ~20 Hz, CPU weight
@@ -13,20 +13,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-import traceback
 
 import numpy as np
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import Slot
 
 from latentlab.core.checkpoint import Checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.data import ImageSet
-from latentlab.core.errors import LatentlabError
 from latentlab.core.messages import (
     ChangeRefused,
     Diverged,
-    Failed,
     HeldOutReport,
     LatentSnapshot,
     Paused,
@@ -35,17 +32,17 @@ from latentlab.core.messages import (
     Saved,
     SaveFailed,
     SettingsChanged,
-    StepBatch,
     Status,
     StepDone,
     TimelineChanged,
     WeightsSnapshot,
     read_only,
 )
-from latentlab.core.run_driver import RunControl, RunDriver, RunPlan, state_copy
+from latentlab.core.run_driver import RunDriver, RunPlan, state_copy
 from latentlab.core.training import Trainer
 from latentlab.gui.background import BackgroundJobs
 from latentlab.gui.memory import release_freed_memory
+from latentlab.gui.run_worker import RunWorker, StepBatcher
 from latentlab.gui.run_analysis import Intervals, Periodic, WindowAnalysis
 
 LATENT_SUBSET = 2_000  # held-out images encoded for the scatter
@@ -65,11 +62,10 @@ def worker_threads() -> int:
     return max(1, available_cores() - 1)
 
 
-class TrainingWorker(QObject):
-    # Every message of core/messages.py the window draws: Status, RunInfo (with the held-out subset), StepBatch
-    # (~20 Hz), LatentSnapshot, WeightsSnapshot, HeldOutReport, Paused, Diverged, Failed, Saved, SaveFailed,
-    # and always last a RunEnd. The session routes them (session.py).
-    message = Signal(object)
+class TrainingWorker(RunWorker):
+    # Its messages: Status, RunInfo (with the held-out subset), StepBatch (~20 Hz), LatentSnapshot,
+    # WeightsSnapshot, HeldOutReport, TimelineChanged, SettingsChanged, ChangeRefused, Paused, Diverged, Failed,
+    # Saved, SaveFailed, and always last a RunEnd.
 
     def __init__(
         self,
@@ -87,37 +83,15 @@ class TrainingWorker(QObject):
         threads: int | None = None,
         latent_subset: int = LATENT_SUBSET,
     ) -> None:
-        super().__init__()
+        super().__init__(start_paused)
         self.plan = RunPlan(model_config, train_config, data_spec, data_dir, data=data, resume=resume, conditional=conditional)
-        self.control = RunControl(paused=start_paused)
         self.jobs = jobs  # the window's: the run's analyst is one of them
         self.intervals = intervals
         self.threads = threads if threads is not None else worker_threads()
         self.latent_subset = latent_subset
         self.data: ImageSet | None = None  # the run's images (read-only), set before its RunInfo is sent
-        self.result: RunEnd | None = None
         self._state: tuple[int, dict[str, torch.Tensor]] | None = None  # this step's weight copy, once made
-
-    # -- thread-safe controls (called from the GUI thread) ----------------------------------------
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
-
-    def stop(self) -> None:
-        self.control.stop()
-
-    def request_save(self, path: str, extra: dict | None = None) -> None:
-        self.control.request_save(path, extra)
-
-    @property
-    def stop_requested(self) -> bool:
-        return self.control.stop_requested
-
-    @property
-    def pause_requested(self) -> bool:
-        return self.control.pause_requested
+        self._batcher: StepBatcher | None = None  # made once the run has started
 
     # -- the thread's body ------------------------------------------------------------------------
     @Slot()
@@ -135,10 +109,8 @@ class TrainingWorker(QObject):
             self._analysis = analysis
             for message in driver.run():
                 self._handle(driver, message)
-        except LatentlabError as exc:
-            self.message.emit(Failed(str(exc)))
-        except Exception as exc:  # a bug: the window shows it instead of crashing
-            self.message.emit(Failed(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+        except Exception as exc:
+            self._report_failure(exc)
         finally:
             self._finish(driver)
 
@@ -147,24 +119,17 @@ class TrainingWorker(QObject):
         if end is None:  # the run failed: its state so far still lets the window save or continue it
             trainer = driver.trainer if driver is not None else None
             end = RunEnd("failed", trainer.step if trainer else 0, _final_checkpoint_or_none(driver))
-        for path, _extra in self.control.take_saves():
-            self.message.emit(SaveFailed(f"could not save {path}: training is not running"))
         driver = None
         self._drop_run()
         release_freed_memory()  # the trainer's tensors, the analyst's model, the data's float copies
-        self.result = end  # read by the session after wait(), when the queued `ended` may not have arrived
-        # Hand the object back to the GUI thread so that it is deleted there, never in a dead thread.
-        app = QCoreApplication.instance()
-        if app is not None:
-            self.moveToThread(app.thread())
-        self.message.emit(end)
+        self._hand_back(end)
 
     def _status(self, text: str) -> None:
         self.message.emit(Status(text))
 
     def _drop_run(self) -> None:
         """Let go of everything the run built (the finished worker object lives on until its relay is deleted)."""
-        self.plan = self.data = self._state = self._last = None
+        self.plan = self.data = self._state = self._batcher = None
         self._analysis = None  # its callbacks are this worker's methods: a cycle that only the collector would break
 
     def _handle(self, driver: RunDriver, message: object) -> None:
@@ -198,41 +163,23 @@ class TrainingWorker(QObject):
         self._analysis.start(trainer, subset, self._labels)
         self.data = data
         self.message.emit(dataclasses.replace(info, subset_images=subset, subset_labels=self._labels))
-        iv, now = self.intervals, time.monotonic()
-        self._weights_due = Periodic(iv.weights, iv.share, now)
-        self._last_progress = 0.0
-        self._pending_steps: list[float] = []
-        self._pending_metrics: dict[str, list[float]] = {name: [] for name in trainer.metric_names}
-        self._last: StepDone | None = None
+        self._weights_due = Periodic(self.intervals.weights, self.intervals.share, time.monotonic())
+        self._batcher = StepBatcher(trainer.metric_names, self.intervals.progress)
         self._snapshot(trainer)  # the untrained (or resumed) model, before any step
 
     def _step_done(self, trainer: Trainer, done: StepDone) -> None:
-        self._last = done
-        self._pending_steps.append(float(done.report.step))
-        for name, value in done.report.metrics.items():
-            self._pending_metrics.setdefault(name, []).append(value)
-        now = time.monotonic()
-        if now - self._last_progress >= self.intervals.progress:
+        if self._batcher.add(done):
             self._flush(trainer)
-            self._last_progress = now
         if self.control.slow_motion > 0:  # slow motion: every view follows every step
             self._flush(trainer)
             self._snapshot(trainer)
-        elif self._weights_due.due(now):
+        elif self._weights_due.due(time.monotonic()):
             self._weights_due.run(self._emit_weights, trainer)
             trainer.reset_clock()  # images/s measures training, not snapshots
 
     def _flush(self, trainer: Trainer | None) -> None:
-        done = self._last
-        if trainer is None or done is None or not self._pending_steps:
-            return
-        steps = read_only(np.asarray(self._pending_steps, dtype=np.float64))
-        metrics = {n: read_only(np.asarray(v, dtype=np.float64)) for n, v in self._pending_metrics.items() if v}
-        self._pending_steps = []
-        self._pending_metrics = {name: [] for name in self._pending_metrics}
-        report = done.report
-        self.message.emit(StepBatch(report.model, steps, metrics, report.step, report.epoch, report.images_per_s,
-                                     str(trainer.device), done.alarms_active))
+        if trainer is not None and self._batcher is not None and (batch := self._batcher.take(str(trainer.device))) is not None:
+            self.message.emit(batch)
 
     # -- snapshots ----------------------------------------------------------------------------------
     _snapshot_step = -1

@@ -100,3 +100,16 @@ def test_a_prior_used_with_another_vae_names_both_fingerprints(prior_file, tmp_p
     assert code == 1 and load_prior(prior_file).vae_sha256[:12] in err and "but " + str(other) + " has sha256" in err
     code, _, err = run(["sample", str(other), "--out", str(tmp_path / "x.png"), "--sampling-steps", "4"], capsys)
     assert code == 1 and "--sampling-steps is for a latent-diffusion prior" in err
+
+
+def test_resume_continues_a_prior_and_refuses_what_does_not_fit(prior_file, vae_file, tmp_path, capsys):
+    longer = tmp_path / "longer.safetensors"
+    code, _, err = run(["train", "--resume", str(prior_file), "--steps", "45", "--out", str(longer)], capsys)
+    assert code == 0 and "continuing from step 30 a latent-diffusion prior" in err, err
+    continued = load_prior(longer)
+    assert continued.step == 45 and continued.vae_sha256 == load_prior(prior_file).vae_sha256
+    assert continued.history.series("loss")[0][0] == 1  # the whole history, from the first run's first step
+    code, _, err = run(["train", "--resume", str(longer)], capsys)
+    assert code == 1 and "has done 45 of its 45 steps: give --steps above 45" in err
+    code, _, err = run(["train", "--resume", str(longer), "--steps", "60", "--seed", "3"], capsys)
+    assert code == 1 and "--seed 3 does not fit --resume" in err and len(err.strip().splitlines()) == 1

@@ -10,7 +10,8 @@ import pytest
 from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.messages import Diverged, HeldOutReport, Paused, RunEnd, RunInfo, Saved, SaveFailed, StepDone
-from latentlab.core.run_driver import RunControl, RunDriver, RunPlan
+from latentlab.core.run_driver import RunDriver, RunPlan
+from latentlab.core.run_loop import RunControl
 from latentlab.core.training import TrainingDiverged, VAETrainer
 
 

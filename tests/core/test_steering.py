@@ -13,7 +13,8 @@ from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.config import ModelConfig, TrainConfig
 from latentlab.core.errors import LatentlabError
 from latentlab.core.messages import ChangeRefused, Paused, RunEnd, SettingsChanged, StepDone
-from latentlab.core.run_driver import RunControl, RunDriver, RunPlan
+from latentlab.core.run_driver import RunDriver, RunPlan
+from latentlab.core.run_loop import RunControl
 from latentlab.core.schedule import SettingChange
 
 GAN = ModelConfig(kind="gan", latent_dim=8, hidden=32, arch="mlp")

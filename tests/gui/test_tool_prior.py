@@ -1,6 +1,7 @@
-"""Prior: "Learn the prior" trains a latent diffusion prior for the window's VAE in the background with its own loss
-curve; then sampling paths are drawn on the plane and animated onto the canvas, and the two sample grids compare
-decode z ~ N(0, I) with decoded latent-diffusion samples."""
+"""Prior: "Learn the prior" trains a latent diffusion prior for the window's VAE in the training thread like any run:
+its loss on the main plot, Pause, Step, Stop and Save acting on it, and the VAE continuing afterwards. Then
+sampling paths are drawn on the plane and animated onto the canvas, and the two sample grids compare decode
+z ~ N(0, I) with decoded latent-diffusion samples."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from latentlab.core.errors import CheckpointError
 
 def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window, tmp_path):
     train_until(qtbot, window, steps=5)
-    with qtbot.waitSignal(window.session.paused, timeout=WAIT_MS):  # every report up to the pause has arrived,
-        window.toggle_pause()  # so the window's decoder has the run's weights (what a save writes)
     tool = window.tools.tool("Prior")
     assert window.learn_prior_action.isEnabled() and not tool.play_button.isEnabled()
-    tool.steps_spin.setValue(100)
+    tool.steps_spin.setValue(300)
     with qtbot.waitSignal(tool.learned, timeout=120_000):
-        window.learn_prior_action.trigger()
-        assert window.tools.isVisible() and window.tools.tabs.currentWidget() is tool
-    steps, losses = tool.loss_curve.getData()
-    assert steps[-1] == 100 and len(tool.heldout_points.getData()[0]) == 1  # its own curve, and the held-out loss
-    assert "conditional on 2 classes" in tool.summary.text()
+        with qtbot.waitSignal(window.session.prior_started, timeout=WAIT_MS):
+            window.learn_prior_action.trigger()  # stops the VAE's run and starts the prior's in its thread
+            assert window.tools.isVisible() and window.tools.tabs.currentWidget() is tool
+        assert window.session.learning_prior and window.session._thread.objectName() == "latentlab-training-prior"
+        assert window.loss_plot.kind == "latent-diffusion" and not window.controls.train_button.isEnabled()
+    vae_step = window.session.last_checkpoint.step
+    steps, _ = window.loss_plot.curve_data("loss")
+    assert steps[-1] == 300 and len(window.loss_plot.curve_data("heldout_loss")[0]) == 2  # at 250 and at the end
+    assert "conditional on 2 classes" in tool.summary.text() and window.session.state == "idle"
     assert tool.vae_grid.count == tool.prior_grid.count == 36
     assert tool.class_combo.count() == 3 and tool.guidance_slider.isEnabled()
 
@@ -47,13 +50,44 @@ def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window, tmp
 
     prior_file, vae_file = tmp_path / "prior.safetensors", tmp_path / "vae.safetensors"
     assert tool.save(str(prior_file))
-    window.save_checkpoint(vae_file)
+    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
+        window.save_checkpoint(vae_file)  # the VAE the prior learnt from: the run's last checkpoint
     saved = load_prior(prior_file)
-    assert saved.vae_sha256 == vae_fingerprint(window.decoder.model.state_dict()) and saved.step == 100
-    qtbot.waitUntil(vae_file.exists, timeout=WAIT_MS)
+    assert saved.vae_sha256 == vae_fingerprint(window.session.last_checkpoint.model_state) and saved.step == 300
+    assert saved.optimizer_state is not None  # `train --resume` can continue it
     load_paired_vae(saved, "prior.safetensors", str(vae_file))  # the window's VAE and its prior pair
     with pytest.raises(CheckpointError, match="saved from the window, which does not know its VAE's file"):
         load_paired_vae(saved, "prior.safetensors")
+
+    with qtbot.waitSignal(window.session.started, timeout=WAIT_MS):
+        window.train()  # Train continues the VAE: its curves come back, and the prior says it is now behind
+    assert window.loss_plot.kind == "vae" and window.step >= vae_step
+    assert "the VAE has trained since" in tool.summary.text()
+
+
+def test_pause_step_save_and_stop_act_on_the_priors_run(qtbot, window, tmp_path):
+    train_until(qtbot, window, steps=5)
+    tool = window.tools.tool("Prior")
+    tool.steps_spin.setValue(50_000)
+    session = window.session
+    with qtbot.waitSignal(session.prior_progress, timeout=WAIT_MS):
+        tool.learn()
+    with qtbot.waitSignal(session.paused, timeout=WAIT_MS) as paused:
+        window.toggle_pause()
+    at = paused.args[0]
+    with qtbot.waitSignal(session.prior_progress, timeout=WAIT_MS) as stepped:
+        window.steering.step_requested.emit(None)  # the Steer panel's Step
+    assert stepped.args[0].step == at + 1 and session.state == "paused"
+    saved = tmp_path / "mid-run.safetensors"
+    with qtbot.waitSignal(session.saved, timeout=WAIT_MS):
+        tool.save_requested.emit(str(saved))  # Save prior… while its run is live: written between two steps
+    from latentlab.core.prior_checkpoint import load_prior
+
+    assert load_prior(saved).step == at + 1
+    with qtbot.waitSignal(tool.learned, timeout=WAIT_MS):
+        window.stop()
+    assert session.state == "idle" and tool.checkpoint.step == at + 1 and "stopped early" in tool.summary.text()
+    assert session.threads_alive() == 0
 
 
 def test_the_gan_view_has_no_prior_to_learn(qtbot, window):

@@ -1,7 +1,8 @@
 """Prior: learn a latent diffusion prior for the VAE in the window, then watch it sample.
 
-"Learn the prior" trains a LatentDiffusion on the VAE's codes of the run's training images as a background job
-(a frozen copy of the VAE, one torch thread), with its own loss curve. Then:
+"Learn the prior" asks the window to run a PriorRunDriver in the training thread like any run (window_prior.py):
+the main loss plot shows its noise-prediction error, and Pause, Step, Stop and closing the window act on it.
+This tab follows the run and, once it ends (finished or stopped), holds the prior learnt:
 - sampling paths: for a few seeds, the trajectory from noise to a data cluster is drawn on the latent plane
   (through the scatter's PCA projection above 2-D), animated step by step, and the canvas shows the image
   decoded at each step of the first path;
@@ -10,15 +11,10 @@
 
 from __future__ import annotations
 
-import copy
-import time
-
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.core.kinds import (PRIOR_CURVES, PRIOR_GUIDANCE, PRIOR_MAX_GUIDANCE, PRIOR_SAMPLING_STEPS, PRIOR_TIMESTEPS,
-                                  PRIOR_TRAIN_STEPS)
+from latentlab.core.kinds import PRIOR_GUIDANCE, PRIOR_MAX_GUIDANCE, PRIOR_SAMPLING_STEPS, PRIOR_TIMESTEPS, PRIOR_TRAIN_STEPS
 from latentlab.gui.tools.host import ToolHost
 from latentlab.gui.tools.overlay import PathOverlay, PointsOverlay
 from latentlab.gui.tools.strip import ImageStrip
@@ -28,21 +24,21 @@ PATH_SEEDS = 6
 PATH_COLORS = ("#ff5a5a", "#ffb347", "#f0e442", "#5ee07a", "#5ab4ff", "#c78bff")
 GRID_SAMPLES = 36
 STEP_MS = 150  # one sampling step of the animation
-REPORT_EVERY_S = 0.2  # the job's loss reports, at most this often
 GUIDANCE_TICKS = 2  # the slider moves in halves
 
 
 class PriorTool(QtWidgets.QWidget):
     learned = QtCore.Signal()  # a prior was learnt (tests and the menu wait on it)
+    learn_requested = QtCore.Signal(object)  # PriorSettings: the window starts the run
+    save_requested = QtCore.Signal(str)  # a path: the prior's live run should write its checkpoint there
 
     def __init__(self, host: ToolHost, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.host = host
         self.prior = None  # LatentDiffusion, once learnt (GUI thread only)
+        self.checkpoint = None  # the PriorCheckpoint it came from: what Save writes (with its optimizer state)
         self.paths: np.ndarray | None = None  # [seeds, steps + 1, D]
-        self._job = None
-        self._losses: list[tuple[int, float]] = []
-        self._heldout: list[tuple[int, float]] = []
+        self.learning = False  # the window's training thread is learning a prior
         self._frame = 0
 
         self.learn_button = QtWidgets.QPushButton("Learn the prior")
@@ -54,14 +50,6 @@ class PriorTool(QtWidgets.QWidget):
         self.steps_spin.setSuffix(" steps")
         self.summary = QtWidgets.QLabel("no prior yet")
         self.summary.setWordWrap(True)
-        self.loss_plot = pg.PlotWidget()
-        self.loss_plot.setMinimumHeight(110)
-        self.loss_plot.setMaximumHeight(170)
-        self.loss_plot.setTitle(PRIOR_CURVES.title, size="9pt")
-        self.loss_plot.setLabel("left", PRIOR_CURVES.main_axis)
-        self.loss_plot.setLabel("bottom", "step")
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#5ab4ff", width=1.5), name="training")
-        self.heldout_points = self.loss_plot.plot(pen=None, symbol="o", symbolSize=6, symbolBrush="#ffb347", name="held-out")
 
         self.sampling_spin = QtWidgets.QSpinBox()
         self.sampling_spin.setRange(1, PRIOR_TIMESTEPS)
@@ -78,7 +66,8 @@ class PriorTool(QtWidgets.QWidget):
         self.play_button.setCheckable(True)
         self.save_button = QtWidgets.QPushButton("Save prior…")
         self.save_button.setToolTip("write the prior's checkpoint; it names this VAE by the sha256 of its weights, so "
-                                    "save the VAE too (File > Save checkpoint) to use both from the command line")
+                                    "save the VAE too (File > Save checkpoint) to use both from the command line, "
+                                    "where `train --resume` continues the prior")
         self.vae_grid = ImageStrip(max_columns=6)
         self.prior_grid = ImageStrip(max_columns=6)
 
@@ -101,7 +90,6 @@ class PriorTool(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
-        layout.addWidget(self.loss_plot)
         layout.addLayout(sampling)
         layout.addLayout(guidance)
         actions = QtWidgets.QHBoxLayout()
@@ -111,7 +99,8 @@ class PriorTool(QtWidgets.QWidget):
         layout.addLayout(grids)
         layout.addWidget(style.hint_label(
             "The VAE samples by decoding z ~ N(0, I), which also lands in the holes between clusters. A diffusion "
-            "model learnt on the VAE's codes samples where the data lives: the paths start as noise and settle on a cluster."))
+            "model learnt on the VAE's codes samples where the data lives: the paths start as noise and settle on a cluster. "
+            "It trains like any run: its loss is on the main plot, and Pause, Step and Stop act on it."))
         layout.addStretch(1)
 
         self.path_overlays = [PathOverlay(host, color, width=1.5) for color in PATH_COLORS[:PATH_SEEDS]]
@@ -127,92 +116,61 @@ class PriorTool(QtWidgets.QWidget):
         self.class_combo.currentIndexChanged.connect(lambda _i: self.refresh_samples())
         host.model_changed.connect(self._on_model_changed)
         host.latents_changed.connect(self._refresh_overlays)
-        host.closing.connect(self.cancel)
+        host.closing.connect(self.cancel_paths)
         self._on_guidance(self.guidance_slider.value())
         self._set_sampling_enabled(False)
 
-    # -- learning -----------------------------------------------------------------------------------
-    @property
-    def learning(self) -> bool:
-        return self._job is not None
-
+    # -- learning (the run itself is the window's: window_prior.py) ------------------------------------
     def learn(self) -> None:
-        """Start learning the prior of the VAE the window shows now (a frozen copy), on the run's training images."""
+        """Ask the window to learn the prior of the VAE it shows, on the run's training images."""
         if self.learning:
             return
         if not self.host.model_kind.has_encoder:
             self.host.show_error("Learn the prior: a GAN has no encoder to give latent codes; it is for a VAE")
             return
-        data = self.host.run_data
-        if data is None or not self.host.decoder.ready:
+        if self.host.run_data is None or not self.host.decoder.ready:
             self.host.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
             return
-        from latentlab.core.latent_prior import PriorSettings, PriorTrainer, vae_fingerprint
+        from latentlab.core.latent_prior import PriorSettings
 
-        vae = copy.deepcopy(self.host.decoder.model)  # frozen: the window's copy may take new weights meanwhile
-        settings = PriorSettings(steps=self.steps_spin.value())
+        self.learn_requested.emit(PriorSettings(steps=self.steps_spin.value()))
+
+    def run_started(self, started) -> None:
+        """The window's training thread began learning a prior (a PriorStarted)."""
+        self.learning = True
         self.cancel_paths()
-        self._losses, self._heldout = [], []
-        self.loss_curve.setData([], [])
-        self.heldout_points.setData([], [])
+        self.prior = self.checkpoint = None
+        self._set_sampling_enabled(False)
+        self.save_button.setEnabled(True)  # the live run writes it between two steps
         self.learn_button.setEnabled(False)
-        self.summary.setText(f"learning the prior: encoding {len(data.train_images):,} training images…")
+        self.steps_spin.setValue(started.total_steps)
+        what = f"conditional on {started.config.num_classes} classes" if started.config.conditional else "unconditional"
+        self.summary.setText(f"learning the prior ({what}) on {started.n_codes:,} codes of {started.data_name}: "
+                             "its loss is on the main plot")
 
-        def work(job):
-            trainer = PriorTrainer(vae, data, settings)
-            pending, last = [], time.monotonic()
-            for report in trainer.run():
-                if job.cancelled:
-                    return None
-                pending.append((report.step, report.metrics["loss"], report.metrics.get("heldout_loss")))
-                if time.monotonic() - last >= REPORT_EVERY_S:
-                    job.report(tuple(pending))
-                    pending, last = [], time.monotonic()
-            job.report(tuple(pending))
-            state = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
-            return trainer.config, state, len(trainer.train_z), vae_fingerprint(vae.state_dict()), trainer.history
+    def run_progress(self, batch) -> None:
+        self.summary.setText(f"learning the prior: step {batch.step:,}/{self.steps_spin.value():,}, "
+                             f"noise MSE {batch.latest.get('loss', float('nan')):.3f}")
 
-        self._job = self.host.jobs.start("prior", work, tag=self, on_result=self._on_learned,
-                                         on_progress=self._on_progress, on_error=self._on_error)
-
-    def cancel(self) -> None:
-        self.host.jobs.cancel(self)
-        self._job = None
-        self._timer.stop()
-
-    def _on_progress(self, points: tuple) -> None:
-        for step, loss, heldout in points:
-            self._losses.append((step, loss))
-            if heldout is not None:
-                self._heldout.append((step, heldout))
-        if self._losses:
-            steps, losses = np.asarray(self._losses).T
-            self.loss_curve.setData(steps, losses)
-            self.summary.setText(f"learning the prior: step {int(steps[-1]):,}/{self.steps_spin.value():,}, noise MSE {losses[-1]:.3f}")
-        if self._heldout:
-            steps, values = np.asarray(self._heldout).T
-            self.heldout_points.setData(steps, values)
-
-    def _on_error(self, error: BaseException) -> None:
-        self._job = None
+    def run_ended(self, end) -> None:
+        """The prior's run ended (finished, stopped, diverged or failed): keep what it learnt, if anything."""
+        self.learning = False
         self.learn_button.setEnabled(True)
-        self.summary.setText("no prior: learning failed")
-        self.host.show_error(f"Learn the prior: {error}")
+        if end.checkpoint is not None and end.step > 0 and end.reason in ("finished", "stopped"):
+            self.adopt(end.checkpoint, stopped_early=end.reason == "stopped")
+        else:
+            self.summary.setText("no prior: learning it failed" if end.step else "no prior yet")
+            self._set_sampling_enabled(False)
 
-    def _on_learned(self, result) -> None:
-        from latentlab.core.models.latent_diffusion import LatentDiffusion
-
-        self._job = None
-        self.learn_button.setEnabled(True)
-        if result is None:
-            return
-        config, state, codes, self._vae_sha256, self._history = result
-        prior = LatentDiffusion(config)
-        prior.load_state_dict(state)
-        self.prior = prior.eval()
-        self._data_spec = self.host.run_info.data_spec if self.host.run_info is not None else ""
-        heldout = f", held-out noise MSE {self._heldout[-1][1]:.3f}" if self._heldout else ""
-        self.summary.setText(f"prior learnt on {codes:,} codes ({'conditional on ' + str(config.num_classes) + ' classes' if config.conditional else 'unconditional'}){heldout}")
+    def adopt(self, checkpoint, stopped_early: bool = False) -> None:
+        """Show a learnt prior (a PriorCheckpoint over the window's VAE): its samples and sampling paths."""
+        self.checkpoint, self.prior = checkpoint, checkpoint.build_model()
+        config = checkpoint.config
+        heldout = checkpoint.history.series("heldout_loss")[1] if checkpoint.history is not None else []
+        self.summary.setText(
+            f"prior learnt in {checkpoint.step:,} steps{' (stopped early)' if stopped_early else ''} "
+            f"({'conditional on ' + str(config.num_classes) + ' classes' if config.conditional else 'unconditional'})"
+            + (f", held-out noise MSE {heldout[-1]:.3f}" if len(heldout) else ""))
         self.class_combo.blockSignals(True)
         self.class_combo.clear()
         if config.conditional:
@@ -224,33 +182,39 @@ class PriorTool(QtWidgets.QWidget):
         self.refresh_samples()
         self.learned.emit()
 
+    def vae_moved_on(self) -> None:
+        """The VAE trains again: the prior stays, learnt for the weights it had then."""
+        if self.checkpoint is not None:
+            self.summary.setText(f"prior learnt for the VAE as it was (sha256 {self.checkpoint.vae_sha256[:12]}); the VAE "
+                                 "has trained since: learn the prior again to match it")
+
     def _on_model_changed(self) -> None:
         if not self.host.decoder.ready or not self.host.model_kind.has_encoder:
-            self.cancel()
-            self.prior = None
             self.cancel_paths()
+            self.prior = self.checkpoint = None
             self.summary.setText("no prior yet")
             self._set_sampling_enabled(False)
 
     def save(self, path: str) -> bool:
         """Write the prior's checkpoint (it names the VAE by fingerprint; the VAE's file is not known here)."""
-        from latentlab.core.prior_checkpoint import PriorCheckpoint, save_prior
+        from latentlab.core.prior_checkpoint import save_prior
 
-        checkpoint = PriorCheckpoint(self.prior.config, self.prior.state_dict(), self._vae_sha256, "", self._data_spec,
-                                     int(self._losses[-1][0]) if self._losses else 0, {"steps": self.steps_spin.value()}, self._history)
         try:
-            save_prior(path, checkpoint)
+            save_prior(path, self.checkpoint)
         except OSError as exc:
             self.host.show_error(f"could not save {path}: {exc.strerror or exc}")
             return False
-        self.host.show_status(f"saved the prior to {path} (its VAE: sha256 {self._vae_sha256[:12]})")
+        self.host.show_status(f"saved the prior to {path} (its VAE: sha256 {self.checkpoint.vae_sha256[:12]})")
         return True
 
     def _save_dialog(self) -> None:
         from latentlab.gui.file_dialogs import checkpoint_to_save
 
-        if self.prior is not None and (path := checkpoint_to_save(self, "prior.safetensors")):
-            self.save(path)
+        if (self.learning or self.checkpoint is not None) and (path := checkpoint_to_save(self, "prior.safetensors")):
+            if self.learning:
+                self.save_requested.emit(path)
+            else:
+                self.save(path)
 
     # -- sampling -----------------------------------------------------------------------------------
     @property

@@ -1,4 +1,5 @@
-"""Live training curves: the VAE's negative ELBO split into its terms, or the GAN's two losses and D's outputs.
+"""Live training curves: the VAE's negative ELBO split into its terms, the GAN's two losses and D's outputs, or a
+latent prior's noise-prediction error.
 
 What is drawn comes from the model kind's curve layouts (core/kinds.py): titles, axes, which metrics go on
 which axis, the held-out figures and the readout. Points go into a bounded `History` (it halves its
@@ -17,7 +18,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.core.history import HELDOUT_PREFIX, History
-from latentlab.core.kinds import DEFAULT_KIND, KINDS, CurveLayout, Metric, ModelKind, kind_of
+from latentlab.core.kinds import DEFAULT_KIND, KINDS, PRIOR_CURVES, CurveLayout, Metric, curves_of
 from latentlab.gui.widgets import style
 from latentlab.gui.widgets.curves import HeldOutSeries, Series
 
@@ -25,7 +26,8 @@ MIN_REDRAW_INTERVAL_S = 1.0 / 30.0
 AXIS_WIDTH = 58
 TRANSIENT_FRACTION = 0.03  # the share of a run's first steps that the loss axis may cut off
 # Held-out figures the plot keeps (the others a run reports, such as a VAE's held-out KL, are not drawn).
-HELDOUT_DRAWN = frozenset(m.name for kind in KINDS.values() for layout in kind.curves for m in layout.heldout)
+HELDOUT_DRAWN = frozenset(m.name for layout in (*(c for kind in KINDS.values() for c in kind.curves), PRIOR_CURVES)
+                          for m in layout.heldout)
 
 
 class LossPlot(QtWidgets.QWidget):
@@ -36,7 +38,8 @@ class LossPlot(QtWidgets.QWidget):
         self._capacity = capacity
         self._history = History(capacity)
         self._heldout = History(512)
-        self._kind: ModelKind | None = None
+        self._kind = ""  # the model kind (or the latent prior) whose curves are shown
+        self._curves: tuple[CurveLayout, ...] = ()
         self._layout: CurveLayout | None = None  # one of the kind's curve layouts, picked by the run's metrics
         self._series: dict[str, Series] = {}  # made on first use, by metric name
         self._heldout_series: dict[str, HeldOutSeries] = {}
@@ -58,6 +61,7 @@ class LossPlot(QtWidgets.QWidget):
         for plot in (self._main, self._lower, self._norms):
             style.style_plot(plot)
             plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plot.getAxis("left").enableAutoSIPrefix(False)  # a prior's noise MSE of 0.3 is not "300 (x0.001)"
             plot.setMenuEnabled(True)
         self._lower.setXLink(self._main)
         self._norms.setXLink(self._main)
@@ -116,7 +120,7 @@ class LossPlot(QtWidgets.QWidget):
     # -- public API ---------------------------------------------------------------------------
     @property
     def kind(self) -> str:
-        return self._kind.name if self._kind is not None else ""
+        return self._kind
 
     @property
     def smoothing(self) -> float:
@@ -127,13 +131,13 @@ class LossPlot(QtWidgets.QWidget):
         self._smoothing.setValue(int(round(min(max(weight, 0.0), 0.99) * 100)))
 
     def set_model(self, kind: str) -> None:
-        """Show the curves of a model kind (a LatentlabError for an unknown one). The stored points stay:
-        call clear() for a new run."""
-        model_kind = kind_of(kind)
-        if model_kind is self._kind:
+        """Show the curves of a model kind, or of the latent prior (a LatentlabError for an unknown one). The
+        stored points stay: call clear() for a new run."""
+        if kind == self._kind:
             return
-        self._kind = model_kind
-        self._place(model_kind.curves[0])
+        self._curves = curves_of(kind)
+        self._kind = kind
+        self._place(self._curves[0])
         self._follow_outputs(self._history.names())
 
     def _place(self, layout: CurveLayout) -> None:
@@ -303,7 +307,7 @@ class LossPlot(QtWidgets.QWidget):
         """Show the layout whose lower-axis figures the run reports: a GAN's D as a classifier (non-saturating)
         or as a critic with raw scores (hinge, WGAN-GP)."""
         reported = {name.removeprefix(HELDOUT_PREFIX) for name in names}
-        for layout in self._kind.curves:
+        for layout in self._curves:
             if layout is not self._layout and layout.lower and any(m.name in reported for m in layout.lower):
                 self._place(layout)
                 return

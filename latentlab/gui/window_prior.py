@@ -1,0 +1,80 @@
+"""The window's wiring of the latent prior's run: "Learn the prior" stops the VAE's run, takes its last checkpoint
+(what Save writes, so the prior pairs with the saved VAE) and the run's images, and starts a PriorRunDriver in
+the training thread. While it runs, the main loss plot shows its noise-prediction error and the controls act on
+it; the Prior tab follows it and holds the prior once it ends. Continuing the VAE afterwards brings its curves
+back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from latentlab.core.kinds import LATENT_PRIOR
+from latentlab.gui.session import LOADING
+
+if TYPE_CHECKING:
+    from latentlab.core.latent_prior import PriorSettings
+    from latentlab.core.messages import HeldOutReport, PriorStarted, RunEnd, StepBatch
+    from latentlab.gui.main_window import MainWindow
+
+
+def wire_prior(window: MainWindow) -> None:
+    session, tool = window.session, window.tools.tool("Prior")
+    tool.learn_requested.connect(lambda settings: learn_prior(window, settings))
+    tool.save_requested.connect(lambda path: session.save_prior(path) or tool.save(path))
+    session.prior_started.connect(lambda started: _on_started(window, started))
+    session.prior_progress.connect(lambda batch: _on_progress(window, batch))
+    session.prior_heldout.connect(lambda report: _on_heldout(window, report))
+    session.prior_ended.connect(lambda end: _on_ended(window, end))
+    session.started.connect(lambda _info: tool.vae_moved_on())
+
+
+def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
+    """Stop the VAE's run and learn its prior in the training thread; False (with the reason shown) if there is
+    no trained VAE with its data to learn from."""
+    from latentlab.core.prior_driver import PriorPlan
+
+    session = window.session
+    if session.state == LOADING and not session.learning_prior:
+        window.show_error("Learn the prior: the VAE's data is still loading; try again in a moment")
+        return False
+    session.stop()  # the VAE's last checkpoint is now exactly its weights
+    vae, data = session.last_checkpoint, window.tools_host.run_data
+    if vae is None or data is None or not window.model_kind.has_encoder:
+        window.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
+        return False
+    window.plot_feed.clear()
+    window.loss_plot.clear()
+    window.loss_plot.set_model(LATENT_PRIOR)
+    session.start_prior(PriorPlan(vae, data, settings, vae_name=f"the window's VAE (step {vae.step:,})",
+                                  data_spec=vae.data_spec))
+    window.set_status(f"learning the prior of the VAE at step {vae.step:,}: encoding its training images…")
+    return True
+
+
+def _on_started(window: MainWindow, started: PriorStarted) -> None:
+    window.tools.tool("Prior").run_started(started)
+    window.status_bar.show_device("cpu")
+    window.status_bar.show_step(started.step)
+    window.set_status(f"learning the prior: {started.total_steps:,} steps over {started.n_codes:,} codes "
+                      "(Pause, Step and Stop act on it)")
+
+
+def _on_progress(window: MainWindow, batch: StepBatch) -> None:
+    window.plot_feed.add(batch)
+    window.tools.tool("Prior").run_progress(batch)
+
+
+def _on_heldout(window: MainWindow, report: HeldOutReport) -> None:
+    window.loss_plot.add_heldout(report.step, report.metrics)
+    if "loss" in report.metrics:
+        window.set_status(f"prior at step {report.step:,}: held-out noise MSE {report.metrics['loss']:.4f}")
+
+
+def _on_ended(window: MainWindow, end: RunEnd) -> None:
+    window.tools.tool("Prior").run_ended(end)
+    window.plot_feed.flush()  # the prior's last counters first, then the VAE's step again
+    window.status_bar.show_rate("")
+    window.status_bar.show_step(window.step)
+    said = {"finished": f"learnt the prior in {end.step:,} steps", "stopped": f"stopped learning the prior at step {end.step:,}"}
+    if end.reason in said:
+        window.set_status(said[end.reason] + ": Train continues the VAE")
