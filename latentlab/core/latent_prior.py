@@ -183,14 +183,14 @@ class PriorTrainer:
             self.history = history
 
 
-def classes_in_turn(prior: LatentDiffusion, n: int, asked: int | None = None) -> torch.Tensor | None:
-    """The classes to ask a conditional prior for: `asked` for all n, else the classes in turn; None when
-    unconditional."""
+def classes_in_turn(prior: LatentDiffusion, n: int, asked: int | None = None, first: int = 0) -> torch.Tensor | None:
+    """The classes to ask a conditional prior for: `asked` for all n, else the classes in turn from `first`;
+    None when unconditional."""
     if not prior.config.conditional:
         return None
     if asked is not None:
         return torch.full((n,), int(asked), dtype=torch.long)
-    return torch.arange(n) % prior.config.num_classes
+    return (torch.arange(n) + first) % prior.config.num_classes
 
 
 def prior_noise(n: int, dim: int, seed: int) -> torch.Tensor:

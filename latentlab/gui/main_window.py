@@ -188,6 +188,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explorer.status.connect(self.set_status)
         self.tools_host.status_requested.connect(self.set_status)
         self.tools_host.error_requested.connect(self.show_error)
+        self.tools_host.class_requested.connect(self.class_picker.combo.setCurrentIndex)
         self.meters.measured.connect(self.meters_panel.show_meters)
         self.meters.status.connect(self.meters_panel.set_caption)
         self.meters_panel.compare_requested.connect(self.open_compare)

@@ -84,7 +84,7 @@ def build_tools(window: MainWindow, tools_menu: QtWidgets.QMenu) -> None:
         tools_menu.addAction(act)
     tools_menu.addSeparator()
     learn = QtGui.QAction("Learn the &prior (VAE)", window)
-    learn.setToolTip("train a latent diffusion prior on the VAE's codes, then watch it sample")
+    learn.setToolTip("stop the VAE's run and train a latent diffusion prior on its codes like any run, then watch it sample")
     learn.triggered.connect(lambda _checked=False: learn_the_prior(window))
     tools_menu.addAction(learn)
     window.learn_prior_action = learn

@@ -128,3 +128,29 @@ raise SystemExit(run_app(model={kind!r}, train=True, autosave_dir={str(folder)!r
     (saved,) = folder.glob("run-*.safetensors")
     checkpoint = load_checkpoint(saved)
     assert checkpoint.model_config.kind == kind and checkpoint.step >= 3
+
+
+def test_closing_while_the_prior_learns_exits_0_and_autosaves_the_vae(child_env, tmp_path):
+    folder = tmp_path / "autosave"
+    result = run_child(
+        PRELUDE
+        + f"""
+def learn(win):
+    tool = win.tools.tool("Prior")
+    tool.steps_spin.setValue(50_000)
+    tool.learn()
+def close(win):
+    print("closing at prior step", win.tools.tool("Prior").summary.text(), flush=True)
+    win.close()
+when(lambda w: w.session.state == "running" and w.step >= 3 and not w.session.learning_prior, learn)
+when(lambda w: w.session.learning_prior and w.session.state == "running" and "step" in w.tools.tool("Prior").summary.text(), close)
+raise SystemExit(run_app(train=True, autosave_dir={str(folder)!r}))
+""",
+        child_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "closing at prior step learning the prior: step" in result.stdout
+    assert_clean(result.stderr)
+    (saved,) = folder.glob("run-*.safetensors")
+    checkpoint = load_checkpoint(saved)  # the VAE the prior learnt from, never the prior's own file
+    assert checkpoint.model_config.kind == "vae" and checkpoint.step >= 3

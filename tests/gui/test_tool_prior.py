@@ -93,3 +93,20 @@ def test_pause_step_save_and_stop_act_on_the_priors_run(qtbot, window, tmp_path)
 def test_the_gan_view_has_no_prior_to_learn(qtbot, window):
     window.switch_kind("gan")
     assert not window.learn_prior_action.isEnabled()
+
+
+def test_a_cvaes_sampling_path_is_drawn_as_the_class_it_was_sampled_for(qtbot, window):
+    window.controls.conditional.setChecked(True)
+    train_until(qtbot, window, steps=5)
+    tool = window.tools.tool("Prior")
+    tool.steps_spin.setValue(100)
+    with qtbot.waitSignal(tool.learned, timeout=120_000):
+        tool.learn()
+    window.class_picker.combo.setCurrentIndex(1)  # the canvas draws "right"
+    tool.play_button.setChecked(True)  # classes in turn: the first path is the picker's class
+    assert window.decoder.label == 1 and tool._asked(2).tolist() == [1, 0]
+    tool.play_button.setChecked(False)
+    tool.class_combo.setCurrentIndex(1)  # every sample asked for "left": the canvas follows the first path's class
+    tool.play_button.setChecked(True)
+    assert window.decoder.label == 0 and window.class_picker.current == 0
+    tool.play_button.setChecked(False)

@@ -33,6 +33,7 @@ class ToolHost(QtCore.QObject):
     picked_changed = QtCore.Signal()  # the latent point shown on the decoder canvas moved
     extras_changed = QtCore.Signal(str)  # key of the extra that changed ("" when all were replaced)
     go_to_requested = QtCore.Signal(object)  # np.ndarray [D]: the window should show this point
+    class_requested = QtCore.Signal(int)  # a conditional model's canvas and grid should draw this class
     status_requested = QtCore.Signal(str)  # a one-line note for the status bar ("saved walk.gif")
     error_requested = QtCore.Signal(str)  # a user error the window should show (e.g. an unwritable file)
     centre_requested = QtCore.Signal(object)  # np.ndarray [D]: show this point and lay the GAN's noise plane through it
@@ -85,6 +86,9 @@ class ToolHost(QtCore.QObject):
     # -- asked by tools ---------------------------------------------------------------------------------
     def go_to(self, z: np.ndarray) -> None:
         self.go_to_requested.emit(np.asarray(z, dtype=np.float64).copy())
+
+    def show_class(self, label: int) -> None:
+        self.class_requested.emit(int(label))
 
     def show_status(self, text: str) -> None:
         self.status_requested.emit(text)

@@ -224,7 +224,14 @@ class PriorTool(QtWidgets.QWidget):
     def _asked(self, n: int):
         from latentlab.core.latent_prior import classes_in_turn
 
-        return classes_in_turn(self.prior, n, self.class_combo.currentData())
+        # A CVAE's canvas decodes with the class picker's class: the first path starts at that class.
+        first = self.host.decoder.label if self._cvae else 0
+        return classes_in_turn(self.prior, n, self.class_combo.currentData(), first)
+
+    @property
+    def _cvae(self) -> bool:
+        config = self.host.decoder.config
+        return config is not None and config.conditional
 
     def sample_codes(self, n: int, seed: int, keep_path: bool = False):
         """Codes (and paths) of n seeded samples with the tool's settings, in the GUI thread (a small MLP)."""
@@ -264,7 +271,9 @@ class PriorTool(QtWidgets.QWidget):
         if self.prior is None:
             self.play_button.setChecked(False)
             return
-        _, self.paths, _ = self.sample_codes(PATH_SEEDS, seed=1, keep_path=True)
+        _, self.paths, labels = self.sample_codes(PATH_SEEDS, seed=1, keep_path=True)
+        if self._cvae and labels is not None:
+            self.host.show_class(int(labels[0]))  # the canvas decodes the first path as the class it was sampled for
         self._frame = 0
         self._show_frame()
         self._timer.start()
