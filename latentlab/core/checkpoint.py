@@ -17,7 +17,7 @@ from safetensors.torch import save as save_tensors
 from latentlab import __version__
 from latentlab.core.atomic import write_atomically
 from latentlab.core.config import ModelConfig, TrainConfig
-from latentlab.core.errors import CheckpointError, LatentlabError
+from latentlab.core.errors import CheckpointError, LatentlabError, PriorFileGiven
 from latentlab.core.history import History
 from latentlab.core.kinds import LATENT_PRIOR as PRIOR_KIND  # the metadata "kind" of a latent prior (prior_checkpoint.py)
 from latentlab.core.schedule import SettingChange
@@ -154,7 +154,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(f"{name}: cannot read ({exc.strerror})") from None
     meta = read_metadata(name, raw)
     if meta.get("kind") == PRIOR_KIND:
-        raise CheckpointError(
+        raise PriorFileGiven(
             f"{name}: a latent-diffusion prior over a VAE, not a VAE or GAN: use it with latentlab sample, "
             "synthesize or eval, or open its VAE"
         )

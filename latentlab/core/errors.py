@@ -11,3 +11,8 @@ class DataError(LatentlabError):
 
 class CheckpointError(LatentlabError):
     """A checkpoint could not be written or was refused on load."""
+
+
+class PriorFileGiven(CheckpointError):
+    """A latent prior's checkpoint was given where an image model's was expected (the window opens it in its
+    Prior tab instead)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.errors import LatentlabError
+from latentlab.core.errors import LatentlabError, PriorFileGiven
 from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of  # light: no torch before the first paint
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.background import BackgroundJobs
@@ -44,7 +44,7 @@ from latentlab.gui.widgets.steering_panel import SteeringPanel
 from latentlab.gui.widgets.timeline_bar import TimelineBar
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel, row, titled
 from latentlab.gui.window_menus import build_menus, build_tools
-from latentlab.gui.window_prior import wire_prior
+from latentlab.gui.window_prior import open_prior, wire_prior
 from latentlab.gui.window_steering import wire_steering
 
 if TYPE_CHECKING:
@@ -282,12 +282,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.save(str(path), extra=self.tools_host.extras())
 
     def open_checkpoint(self, path: str | Path) -> bool:
-        """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused)."""
+        """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused); a latent
+        prior's opens in the Prior tab over the VAE on screen."""
         from latentlab.core.checkpoint import load_checkpoint
 
         try:
             checkpoint = load_checkpoint(path)
             checkpoint.build_model()  # refuses weights that do not fit before anything changes
+        except PriorFileGiven:
+            return open_prior(self, str(path))
         except LatentlabError as exc:
             self.show_error(str(exc))
             return False
@@ -435,6 +438,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if (line := run_status.ended(end)) is not None:
             self.set_status(line)
         self.status_bar.show_rate("")
+        last = self._last_weights
+        if end.checkpoint is not None and (last is None or last.step != end.step):
+            # A stopped run's last steps came after its last weight snapshot: show exactly what Save writes.
+            from latentlab.core.messages import WeightsSnapshot
+
+            self._on_weights(WeightsSnapshot(end.step, end.checkpoint.model_config, end.checkpoint.model_state))
 
     def _on_state(self, state: str) -> None:
         self.controls.set_run_state(state, own_run=self.session.learning_prior)

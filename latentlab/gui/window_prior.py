@@ -51,6 +51,12 @@ def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     return True
 
 
+def open_prior(window: MainWindow, path: str) -> bool:
+    """Open a prior's checkpoint in the Prior tab, if it was learnt for the VAE on screen."""
+    window.tools.show_tool("Prior")
+    return window.tools.tool("Prior").open_prior(path)
+
+
 def _on_started(window: MainWindow, started: PriorStarted) -> None:
     window.tools.tool("Prior").run_started(started)
     window.status_bar.show_device("cpu")

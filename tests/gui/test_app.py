@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from PySide6 import QtCore, QtWidgets
 
@@ -121,6 +122,8 @@ def test_pause_holds_the_step_count_and_stop_ends_the_thread(qtbot, window, tmp_
     stopped_at = window.step
     QtWidgets.QApplication.processEvents()  # whatever the finished thread queued is dropped, not shown
     assert window.step == stopped_at
+    final, shown = window.session.last_checkpoint.model_state, window.decoder.model.state_dict()
+    assert all(torch.equal(shown[name], final[name]) for name in final)  # the views decode exactly what Save writes
     # Train after Stop continues the same model.
     window.train()
     qtbot.waitUntil(lambda: window.step > stopped_at + 2, timeout=WAIT_MS)

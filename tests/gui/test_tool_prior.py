@@ -59,10 +59,17 @@ def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window, tmp
     with pytest.raises(CheckpointError, match="saved from the window, which does not know its VAE's file"):
         load_paired_vae(saved, "prior.safetensors")
 
+    assert window.open_checkpoint(prior_file)  # File > Open of a prior: the Prior tab, over the VAE it was learnt for
+    assert tool.checkpoint.step == 300 and window.tools.tabs.currentWidget() is tool
+
     with qtbot.waitSignal(window.session.started, timeout=WAIT_MS):
         window.train()  # Train continues the VAE: its curves come back, and the prior says it is now behind
     assert window.loss_plot.kind == "vae" and window.step >= vae_step
     assert "the VAE has trained since" in tool.summary.text()
+    qtbot.waitUntil(lambda: window._last_weights.step > vae_step, timeout=WAIT_MS)  # the decoder has newer weights
+    window.stop()
+    assert not window.open_checkpoint(prior_file)  # the VAE moved on: refused, naming both fingerprints
+    assert saved.vae_sha256[:12] in window.errors[-1] and "but the window's VAE has sha256" in window.errors[-1]
 
 
 def test_pause_step_save_and_stop_act_on_the_priors_run(qtbot, window, tmp_path):

@@ -64,6 +64,9 @@ class PriorTool(QtWidgets.QWidget):
         self.class_combo = QtWidgets.QComboBox()
         self.play_button = QtWidgets.QPushButton("Show sampling paths")
         self.play_button.setCheckable(True)
+        self.open_button = QtWidgets.QPushButton("Open prior…")
+        self.open_button.setToolTip("open a prior learnt for this VAE (Save prior…, or latentlab train --model latent-diffusion); "
+                                    "File > Open checkpoint opens one too")
         self.save_button = QtWidgets.QPushButton("Save prior…")
         self.save_button.setToolTip("write the prior's checkpoint; it names this VAE by the sha256 of its weights, so "
                                     "save the VAE too (File > Save checkpoint) to use both from the command line, "
@@ -94,6 +97,7 @@ class PriorTool(QtWidgets.QWidget):
         layout.addLayout(guidance)
         actions = QtWidgets.QHBoxLayout()
         actions.addWidget(self.play_button, 1)
+        actions.addWidget(self.open_button)
         actions.addWidget(self.save_button)
         layout.addLayout(actions)
         layout.addLayout(grids)
@@ -111,6 +115,7 @@ class PriorTool(QtWidgets.QWidget):
         self.learn_button.clicked.connect(self.learn)
         self.play_button.toggled.connect(self._on_play)
         self.save_button.clicked.connect(self._save_dialog)
+        self.open_button.clicked.connect(self._open_dialog)
         self.sampling_spin.valueChanged.connect(lambda _v: self.refresh_samples())
         self.guidance_slider.valueChanged.connect(self._on_guidance)
         self.class_combo.currentIndexChanged.connect(lambda _i: self.refresh_samples())
@@ -143,6 +148,7 @@ class PriorTool(QtWidgets.QWidget):
         self._set_sampling_enabled(False)
         self.save_button.setEnabled(True)  # the live run writes it between two steps
         self.learn_button.setEnabled(False)
+        self.open_button.setEnabled(False)
         self.steps_spin.setValue(started.total_steps)
         what = f"conditional on {started.config.num_classes} classes" if started.config.conditional else "unconditional"
         self.summary.setText(f"learning the prior ({what}) on {started.n_codes:,} codes of {started.data_name}: "
@@ -156,6 +162,7 @@ class PriorTool(QtWidgets.QWidget):
         """The prior's run ended (finished, stopped, diverged or failed): keep what it learnt, if anything."""
         self.learning = False
         self.learn_button.setEnabled(True)
+        self.open_button.setEnabled(True)
         if end.checkpoint is not None and end.step > 0 and end.reason in ("finished", "stopped"):
             self.adopt(end.checkpoint, stopped_early=end.reason == "stopped")
         else:
@@ -206,6 +213,39 @@ class PriorTool(QtWidgets.QWidget):
             return False
         self.host.show_status(f"saved the prior to {path} (its VAE: sha256 {self.checkpoint.vae_sha256[:12]})")
         return True
+
+    def open_prior(self, path: str) -> bool:
+        """Show a saved prior, if it was learnt for the VAE the window shows (paired by the sha256 of its weights)."""
+        from latentlab.core.errors import LatentlabError
+        from latentlab.core.latent_prior import vae_fingerprint
+        from latentlab.core.prior_checkpoint import SHORT, load_prior
+
+        if self.learning:
+            self.host.show_error(f"Open prior {path}: a prior is being learnt; stop it first")
+            return False
+        if not self.host.decoder.ready or not self.host.model_kind.has_encoder:
+            self.host.show_error(f"Open prior {path}: open or train the VAE it was learnt for first")
+            return False
+        try:
+            checkpoint = load_prior(path)
+        except LatentlabError as exc:
+            self.host.show_error(str(exc))
+            return False
+        found = vae_fingerprint(self.host.decoder.model.state_dict())
+        if found != checkpoint.vae_sha256:
+            where = f" ({checkpoint.vae_path})" if checkpoint.vae_path else ""
+            self.host.show_error(f"{path} was learnt for the VAE with weights sha256 {checkpoint.vae_sha256[:SHORT]}{where}, but "
+                                 f"the window's VAE has sha256 {found[:SHORT]}: open the VAE it was learnt for first")
+            return False
+        self.adopt(checkpoint)
+        self.host.show_status(f"opened the prior {path}: {checkpoint.step:,} steps, learnt for this VAE")
+        return True
+
+    def _open_dialog(self) -> None:
+        from latentlab.gui.file_dialogs import checkpoint_to_open
+
+        if path := checkpoint_to_open(self, "Open prior"):
+            self.open_prior(path)
 
     def _save_dialog(self) -> None:
         from latentlab.gui.file_dialogs import checkpoint_to_save
