@@ -54,8 +54,10 @@ class RunStatusBar:
         self.rate_field.setText(text)
 
     def show_counters(self, last: StepBatch, running: bool) -> None:
+        prior = last.model == LATENT_PRIOR  # steps over the VAE's codes: its epochs stay the VAE's
         self.show_step(last.step)
-        self.epoch_field.setText(f"epoch {last.epoch:.2f}")
+        if not prior:
+            self.epoch_field.setText(f"epoch {last.epoch:.2f}")
         self.device_field.setText(last.device)
-        if running:  # a latent prior's run steps over codes, not images
-            self.rate_field.setText(f"{last.images_per_s:,.0f} {'codes' if last.model == LATENT_PRIOR else 'img'}/s")
+        if running:
+            self.rate_field.setText(f"{last.images_per_s:,.0f} {'codes' if prior else 'img'}/s")
