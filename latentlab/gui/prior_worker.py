@@ -24,6 +24,7 @@ PRIOR_THREADS = 1
 class PriorWorker(RunWorker):
     # Its messages: PriorStarted, StepBatch (~20 Hz), HeldOutReport, ChangeRefused, Paused, Diverged, Failed,
     # Saved, SaveFailed, and always last a RunEnd whose checkpoint is the prior's (a PriorCheckpoint).
+    learns_prior = True
 
     def __init__(self, plan: PriorPlan, *, start_paused: bool = False, intervals: Intervals = Intervals()) -> None:
         super().__init__(start_paused)
@@ -42,10 +43,7 @@ class PriorWorker(RunWorker):
         except Exception as exc:
             self._report_failure(exc)
         finally:
-            end = driver.end if driver is not None else None
-            if end is None:  # failed: what was learnt so far is still the window's to keep
-                trainer = driver.trainer if driver is not None else None
-                end = RunEnd("failed", trainer.step if trainer else 0, driver.final_checkpoint() if trainer else None)
+            end = self._end_of(driver)
             self.plan = self.data = driver = None
             self._hand_back(end)
 

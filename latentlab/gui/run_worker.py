@@ -20,6 +20,7 @@ class RunWorker(QObject):
     # The run's messages (core/messages.py), with StepDones batched into StepBatches, and always last a RunEnd.
     # The session routes them (session.py).
     message = Signal(object)
+    learns_prior = False  # a latent prior's run (prior_worker.py), not an image model's
 
     def __init__(self, start_paused: bool = False) -> None:
         super().__init__()
@@ -59,6 +60,19 @@ class RunWorker(QObject):
             self.message.emit(Failed(str(exc)))
         else:
             self.message.emit(Failed(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+
+    @staticmethod
+    def _end_of(driver) -> RunEnd:
+        """The run's RunEnd, or one saying it failed, with its state so far (to save or continue) when that can
+        still be copied."""
+        if driver is not None and driver.end is not None:
+            return driver.end
+        try:
+            checkpoint = driver.final_checkpoint() if driver is not None else None
+        except Exception:  # never let the final copy hide the real reason the run ended
+            checkpoint = None
+        trainer = driver.trainer if driver is not None else None
+        return RunEnd("failed", trainer.step if trainer else 0, checkpoint)
 
     def _hand_back(self, end: RunEnd) -> None:
         """Send the run's last word, after handing the object back to the GUI thread so that it is deleted

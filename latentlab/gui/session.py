@@ -3,8 +3,9 @@
 The window talks only to the session. A run is an image model's (TrainingWorker) or a latent prior's
 (PriorWorker, learnt from the last image run's VAE): one at a time, in the same thread, under the same Pause,
 Step, Stop and Save. A prior's run has its own signals for what only it says (prior_started, prior_progress,
-prior_heldout, prior_ended) and never replaces the image run's state to save or continue. The session re-emits the worker's signals from the GUI thread
-(each run's signals go to bound slots of a per-run GUI-thread relay object, so Qt queues them into the
+prior_heldout, prior_ended) and never replaces the image run's state to save or continue.
+
+The session re-emits the worker's signals from the GUI thread (each run's signals go to bound slots of a per-run GUI-thread relay object, so Qt queues them into the
 GUI thread), drops anything still in flight from a run that was stopped, and makes sure no QThread object is ever
 destroyed while its thread runs: stop() sets the worker's stop event, then quit() + wait(); it never
 terminates a thread. shutdown() is idempotent and belongs in closeEvent and QApplication.aboutToQuit.
@@ -65,7 +66,6 @@ class TrainingSession(QObject):
         self.threads = threads
         self._thread: QThread | None = None
         self._worker: RunWorker | None = None
-        self._prior = False  # the current run learns a latent prior
         self._retired: list[tuple[QThread, RunWorker]] = []  # stopped but slow to finish: kept alive
         self._state = IDLE
         self._last_end: RunEnd | None = None
@@ -86,7 +86,7 @@ class TrainingSession(QObject):
     @property
     def learning_prior(self) -> bool:
         """The current run learns a latent prior (not an image model)."""
-        return self._worker is not None and self._prior
+        return self._worker is not None and self._worker.learns_prior
 
     @property
     def last_checkpoint(self) -> Checkpoint | None:
@@ -146,7 +146,6 @@ class TrainingSession(QObject):
         """Start a run in a new thread (stopping the current one first). `data` skips loading `data_spec`."""
         if self._shut_down:
             raise LatentlabError("the session was shut down")
-        from latentlab.gui.run_analysis import Intervals
         from latentlab.gui.worker import TrainingWorker
 
         self._launch(TrainingWorker(
@@ -159,9 +158,9 @@ class TrainingSession(QObject):
             resume=resume,
             start_paused=paused,
             conditional=conditional,
-            intervals=self.intervals if self.intervals is not None else Intervals(),
+            intervals=self._intervals(),
             threads=self.threads,
-        ), f"latentlab-training-{model_config.kind}", prior=False)
+        ), f"latentlab-training-{model_config.kind}")
 
     def start_prior(self, plan: PriorPlan) -> None:
         """Learn a latent prior in the training thread (stopping the current run first: stop it, and take its
@@ -169,10 +168,8 @@ class TrainingSession(QObject):
         if self._shut_down:
             raise LatentlabError("the session was shut down")
         from latentlab.gui.prior_worker import PriorWorker
-        from latentlab.gui.run_analysis import Intervals
 
-        self._launch(PriorWorker(plan, intervals=self.intervals if self.intervals is not None else Intervals()),
-                     "latentlab-training-prior", prior=True)
+        self._launch(PriorWorker(plan, intervals=self._intervals()), "latentlab-training-prior")
 
     def save_prior(self, path: str) -> bool:
         """Ask the prior's run to write its checkpoint between two steps; False when none is running."""
@@ -181,7 +178,12 @@ class TrainingSession(QObject):
         self._worker.request_save(path)
         return True
 
-    def _launch(self, worker: RunWorker, name: str, *, prior: bool) -> None:
+    def _intervals(self) -> Intervals:
+        from latentlab.gui.run_analysis import Intervals
+
+        return self.intervals if self.intervals is not None else Intervals()
+
+    def _launch(self, worker: RunWorker, name: str) -> None:
         self.stop()
         thread = QThread(self)
         thread.setObjectName(name)
@@ -190,7 +192,7 @@ class TrainingSession(QObject):
         relay = _Relay(self, worker)  # a GUI-thread QObject: Qt queues the worker's messages into this thread
         worker.message.connect(relay.deliver)
         thread.started.connect(worker.run)  # runs in the new thread (the worker lives there)
-        self._thread, self._worker, self._prior = thread, worker, prior
+        self._thread, self._worker = thread, worker
         self._started = False
         self._set_state(LOADING)
         thread.start()
@@ -228,7 +230,7 @@ class TrainingSession(QObject):
 
     def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """End the current run; True when its thread has finished (else it is kept until it does)."""
-        worker, thread, prior = self._worker, self._thread, self._prior
+        worker, thread = self._worker, self._thread
         if worker is None or thread is None:
             return True
         self._worker = self._thread = None  # from here on, its queued signals are dropped
@@ -236,7 +238,7 @@ class TrainingSession(QObject):
         thread.quit()  # quit() before the event loop starts makes exec() return at once
         done = thread.wait(timeout_ms)
         if done:
-            self._finish(worker, thread, prior)
+            self._finish(worker, thread)
         else:
             self._retired.append((thread, worker))
             thread.finished.connect(self._reap)
@@ -260,7 +262,7 @@ class TrainingSession(QObject):
         """Write the image model's checkpoint: by the worker between two steps while its run is live, else from
         the last run (also while a prior learns from it). `extra` (JSON data: bookmarks, latent directions) is
         saved with it."""
-        if self._worker is not None and self._started and not self._prior:
+        if self._worker is not None and self._started and not self._worker.learns_prior:
             self._worker.request_save(path, extra)
             return
         checkpoint = self.last_checkpoint
@@ -282,9 +284,9 @@ class TrainingSession(QObject):
             self._state = state
             self.state_changed.emit(state)
 
-    def _finish(self, worker: RunWorker, thread: QThread, prior: bool) -> None:
+    def _finish(self, worker: RunWorker, thread: QThread) -> None:
         if worker.result is not None:
-            self._announce_end(worker.result, prior)
+            self._announce_end(worker.result, worker.learns_prior)
         thread.deleteLater()
 
     def _announce_end(self, end: RunEnd, prior: bool) -> None:
@@ -305,7 +307,7 @@ class TrainingSession(QObject):
     def _on_started(self, info) -> None:
         self._started = True
         self._set_state(PAUSED if self._worker.pause_requested else RUNNING)
-        (self.prior_started if self._prior else self.started).emit(info)
+        (self.prior_started if self._worker.learns_prior else self.started).emit(info)
 
     def _on_paused(self, step: int) -> None:
         if self._worker.pause_requested:  # not when resumed since it paused
@@ -317,13 +319,13 @@ class TrainingSession(QObject):
         from latentlab.core import messages as m
 
         if isinstance(message, m.StepBatch):
-            (self.prior_progress if self._prior else self.progress).emit(message)
+            (self.prior_progress if self._worker.learns_prior else self.progress).emit(message)
         elif isinstance(message, m.WeightsSnapshot):
             self.weights.emit(message)
         elif isinstance(message, m.LatentSnapshot):
             self.latents.emit(message)
         elif isinstance(message, m.HeldOutReport):
-            (self.prior_heldout if self._prior else self.heldout).emit(message)
+            (self.prior_heldout if self._worker.learns_prior else self.heldout).emit(message)
         elif isinstance(message, m.Status):
             self.status.emit(message.text)
         elif isinstance(message, (m.RunInfo, m.PriorStarted)):
@@ -349,13 +351,13 @@ class TrainingSession(QObject):
 
     def _on_ended(self, end: RunEnd) -> None:
         """The current run ended by itself (budget spent or failure)."""
-        worker, thread, prior = self._worker, self._thread, self._prior
+        worker, thread = self._worker, self._thread
         self._worker = self._thread = None
         thread.quit()
         if thread.wait(STOP_WAIT_MS):
-            self._finish(worker, thread, prior)
+            self._finish(worker, thread)
         else:
-            self._announce_end(end, prior)
+            self._announce_end(end, worker.learns_prior)
             self._retired.append((thread, worker))
             thread.finished.connect(self._reap)
         self._set_state(IDLE)

@@ -115,10 +115,7 @@ class TrainingWorker(RunWorker):
             self._finish(driver)
 
     def _finish(self, driver: RunDriver | None) -> None:
-        end = driver.end if driver is not None else None
-        if end is None:  # the run failed: its state so far still lets the window save or continue it
-            trainer = driver.trainer if driver is not None else None
-            end = RunEnd("failed", trainer.step if trainer else 0, _final_checkpoint_or_none(driver))
+        end = self._end_of(driver)
         driver = None
         self._drop_run()
         release_freed_memory()  # the trainer's tensors, the analyst's model, the data's float copies
@@ -203,10 +200,3 @@ class TrainingWorker(RunWorker):
     def _emit_latents(self, step: int, z: np.ndarray) -> None:
         self.message.emit(LatentSnapshot(step, z, self._labels, self._class_names))
 
-
-def _final_checkpoint_or_none(driver: RunDriver | None) -> Checkpoint | None:
-    """Never let the final copy hide the real reason the run ended."""
-    try:
-        return driver.final_checkpoint() if driver is not None else None
-    except Exception:
-        return None
