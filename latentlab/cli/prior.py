@@ -163,7 +163,10 @@ def _prior_settings(args: argparse.Namespace, resumed):
              if v is not None}
     if resumed is None:
         return PriorSettings(**asked)
-    saved = PriorSettings(**resumed.settings)
+    try:
+        saved = PriorSettings.from_dict(resumed.settings)
+    except LatentlabError as exc:
+        raise LatentlabError(f"--resume {args.resume}: {exc}") from None
     for flag, name in (("--batch-size", "batch_size"), ("--seed", "seed")):
         if name in asked and asked[name] != getattr(saved, name):
             raise LatentlabError(f"{flag} {asked[name]} does not fit --resume {args.resume}: that prior was learnt with "

@@ -76,6 +76,24 @@ class PriorSettings:
     def to_dict(self) -> dict:
         return {"steps": self.steps, "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed}
 
+    @classmethod
+    def from_dict(cls, saved: dict) -> "PriorSettings":
+        """The settings a prior's checkpoint recorded (defaults for what it lacks); a CheckpointError for values of
+        the wrong type or out of range (an edited file)."""
+        from latentlab.core.errors import CheckpointError
+
+        settings = cls()
+        values = {}
+        for name, default in settings.to_dict().items():
+            value = saved.get(name, default)
+            kind = float if isinstance(default, float) else int
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+                raise CheckpointError(f"the prior's settings say {name}={value!r}: the file was edited or damaged")
+            values[name] = kind(value)
+        if values["steps"] < 1 or values["batch_size"] < 1 or not values["lr"] > 0:
+            raise CheckpointError(f"the prior's settings are out of range ({values}): the file was edited or damaged")
+        return cls(**values)
+
 
 class PriorTrainer:
     """Trains a LatentDiffusion on the frozen `vae`'s codes of `data`'s training split (held-out codes for the

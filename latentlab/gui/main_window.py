@@ -85,6 +85,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_dialogs = True
         self.errors: list[str] = []  # every message shown by show_error, for tests and the log
         self.saved_paths: list[str] = []
+        self.opened_paths: list[str] = []  # checkpoints opened (with saved_paths: where a prior's VAE may be found)
         self._kind = model
         self._info: RunInfo | None = None
         self._run_data: ImageSet | None = None  # the current run's images (read-only), shared with the worker
@@ -295,6 +296,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(str(exc))
             return False
         self.show_checkpoint(checkpoint)
+        self.opened_paths.append(str(path))
         if self.autosave is not None:
             self.autosave.adopt(path, checkpoint.step)
         self.set_status(f"opened {path}: {checkpoint.model_config.kind.upper()} after {checkpoint.step:,} steps; "

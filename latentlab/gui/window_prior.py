@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import LATENT_PRIOR
 from latentlab.gui.session import LOADING
+
+RECENT_FILES = 4  # of each: the files saved and opened last
 
 if TYPE_CHECKING:
     from latentlab.core.latent_prior import PriorSettings
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
 def wire_prior(window: MainWindow) -> None:
     session, tool = window.session, window.tools.tool("Prior")
+    tool.find_vae_file = lambda sha256: vae_file_of(window, sha256)
     tool.learn_requested.connect(lambda settings: learn_prior(window, settings))
     tool.save_requested.connect(lambda path: session.save_prior(path) or tool.save(path))
     session.prior_started.connect(lambda started: _on_started(window, started))
@@ -45,10 +49,30 @@ def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     window.plot_feed.clear()
     window.loss_plot.clear()
     window.loss_plot.set_model(LATENT_PRIOR)
+    from latentlab.core.latent_prior import vae_fingerprint
+
     session.start_prior(PriorPlan(vae, data, settings, vae_name=f"the window's VAE (step {vae.step:,})",
-                                  data_spec=vae.data_spec))
+                                  vae_path=vae_file_of(window, vae_fingerprint(vae.model_state)), data_spec=vae.data_spec))
     window.set_status(f"learning the prior of the VAE at step {vae.step:,}: encoding its training images…")
     return True
+
+
+def vae_file_of(window: MainWindow, sha256: str) -> str:
+    """The newest checkpoint the window saved or opened that holds the VAE with these weights (absolute), so that a
+    prior saved from the window names its VAE's file for `latentlab sample`; "" when there is none."""
+    from pathlib import Path
+
+    from latentlab.core.checkpoint import load_checkpoint
+    from latentlab.core.latent_prior import vae_fingerprint
+
+    candidates = dict.fromkeys(reversed(window.saved_paths[-RECENT_FILES:] + window.opened_paths[-RECENT_FILES:]))
+    for path in candidates:
+        try:
+            if vae_fingerprint(load_checkpoint(path).model_state) == sha256:
+                return str(Path(path).resolve())
+        except (LatentlabError, OSError):  # moved, overwritten by another model, or a prior's file
+            continue
+    return ""
 
 
 def open_prior(window: MainWindow, path: str) -> bool:

@@ -113,3 +113,12 @@ def test_resume_continues_a_prior_and_refuses_what_does_not_fit(prior_file, vae_
     assert code == 1 and "has done 45 of its 45 steps: give --steps above 45" in err
     code, _, err = run(["train", "--resume", str(longer), "--steps", "60", "--seed", "3"], capsys)
     assert code == 1 and "--seed 3 does not fit --resume" in err and len(err.strip().splitlines()) == 1
+
+    from dataclasses import replace
+
+    from latentlab.core.prior_checkpoint import save_prior
+
+    edited = tmp_path / "edited.safetensors"
+    save_prior(edited, replace(continued, settings={**continued.settings, "batch_size": "64; rm -rf"}))
+    code, _, err = run(["train", "--resume", str(edited), "--steps", "60"], capsys)
+    assert code == 1 and "batch_size='64; rm -rf': the file was edited or damaged" in err and len(err.strip().splitlines()) == 1

@@ -57,7 +57,10 @@ def test_learn_the_prior_then_watch_paths_from_noise_to_codes(qtbot, window, tmp
     assert saved.optimizer_state is not None  # `train --resume` can continue it
     load_paired_vae(saved, "prior.safetensors", str(vae_file))  # the window's VAE and its prior pair
     with pytest.raises(CheckpointError, match="saved from the window, which does not know its VAE's file"):
-        load_paired_vae(saved, "prior.safetensors")
+        load_paired_vae(saved, "prior.safetensors")  # saved before the VAE was
+    assert tool.save(str(prior_file))  # now the window has written its VAE: the prior names that file
+    assert load_prior(prior_file).vae_path == str(vae_file.resolve())
+    assert load_paired_vae(load_prior(prior_file), "prior.safetensors")[1] == str(vae_file.resolve())
 
     assert window.open_checkpoint(prior_file)  # File > Open of a prior: the Prior tab, over the VAE it was learnt for
     assert tool.checkpoint.step == 300 and window.tools.tabs.currentWidget() is tool

@@ -39,6 +39,7 @@ class PriorTool(QtWidgets.QWidget):
         self.checkpoint = None  # the PriorCheckpoint it came from: what Save writes (with its optimizer state)
         self.paths: np.ndarray | None = None  # [seeds, steps + 1, D]
         self.learning = False  # the window's training thread is learning a prior
+        self.find_vae_file = lambda sha256: ""  # the window's: a file holding the VAE with these weights, or ""
         self._frame = 0
 
         self.learn_button = QtWidgets.QPushButton("Learn the prior")
@@ -203,9 +204,14 @@ class PriorTool(QtWidgets.QWidget):
             self._set_sampling_enabled(False)
 
     def save(self, path: str) -> bool:
-        """Write the prior's checkpoint (it names the VAE by fingerprint; the VAE's file is not known here)."""
+        """Write the prior's checkpoint. It names the VAE by fingerprint, and by its file when the window saved or
+        opened one with those weights (else `latentlab sample` needs --vae)."""
+        from dataclasses import replace
+
         from latentlab.core.prior_checkpoint import save_prior
 
+        if not self.checkpoint.vae_path:
+            self.checkpoint = replace(self.checkpoint, vae_path=self.find_vae_file(self.checkpoint.vae_sha256))
         try:
             save_prior(path, self.checkpoint)
         except OSError as exc:
