@@ -41,9 +41,12 @@ def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     if session.state == LOADING and not session.learning_prior:
         window.show_error("Learn the prior: the VAE's data is still loading; try again in a moment")
         return False
+    if window.step < 1 or window.tools_host.run_data is None or not window.model_kind.has_encoder:
+        window.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
+        return False
     session.stop()  # the VAE's last checkpoint is now exactly its weights
     vae, data = session.last_checkpoint, window.tools_host.run_data
-    if vae is None or data is None or not window.model_kind.has_encoder:
+    if vae is None:
         window.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
         return False
     window.plot_feed.clear()
@@ -102,6 +105,12 @@ def _on_heldout(window: MainWindow, report: HeldOutReport) -> None:
 
 def _on_ended(window: MainWindow, end: RunEnd) -> None:
     window.tools.tool("Prior").run_ended(end)
+    vae = window.session.last_checkpoint
+    if end.reason == "failed" and end.step == 0 and vae is not None:  # nothing learnt: the VAE's curves again
+        window.loss_plot.clear()
+        window.loss_plot.set_model(vae.model_config.kind)
+        if vae.history is not None:
+            window.loss_plot.set_history(vae.history)
     window.plot_feed.flush()  # the prior's last counters first, then the VAE's step again
     window.status_bar.show_rate("")
     window.status_bar.show_step(window.step)

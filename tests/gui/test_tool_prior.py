@@ -120,3 +120,21 @@ def test_a_cvaes_sampling_path_is_drawn_as_the_class_it_was_sampled_for(qtbot, w
     tool.play_button.setChecked(True)
     assert window.decoder.label == 0 and window.class_picker.current == 0
     tool.play_button.setChecked(False)
+
+
+def test_a_prior_that_cannot_be_learnt_is_one_message_and_the_vaes_curves_come_back(qtbot, window, monkeypatch):
+    import latentlab.core.prior_driver as prior_driver
+    from latentlab.core.errors import LatentlabError
+
+    def too_few_images(*_args, **_kwargs):
+        raise LatentlabError("tiny: a latent prior needs at least 2 training images, got 1")
+
+    monkeypatch.setattr(prior_driver, "PriorTrainer", too_few_images)
+    train_until(qtbot, window, steps=5)
+    tool = window.tools.tool("Prior")
+    with qtbot.waitSignal(window.session.prior_ended, timeout=WAIT_MS):
+        tool.learn()
+    assert window.errors[-1] == "tiny: a latent prior needs at least 2 training images, got 1"
+    assert window.loss_plot.kind == "vae" and len(window.loss_plot.curve_data("neg_elbo")[0]) >= 5
+    assert tool.prior is None and tool.learn_button.isEnabled() and window.session.state == "idle"
+    assert tool.summary.text() == "no prior: learning it failed"

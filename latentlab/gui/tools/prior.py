@@ -167,7 +167,7 @@ class PriorTool(QtWidgets.QWidget):
         if end.checkpoint is not None and end.step > 0 and end.reason in ("finished", "stopped"):
             self.adopt(end.checkpoint, stopped_early=end.reason == "stopped")
         else:
-            self.summary.setText("no prior: learning it failed" if end.step else "no prior yet")
+            self.summary.setText(f"no prior: learning it {end.reason}" if end.reason in ("failed", "diverged") else "no prior yet")
             self._set_sampling_enabled(False)
 
     def adopt(self, checkpoint, stopped_early: bool = False) -> None:
