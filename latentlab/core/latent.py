@@ -8,6 +8,7 @@ a click at plane coordinates (x, y) means z = origin + x*u + y*v.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
@@ -139,9 +140,10 @@ def plane_grid(plane: PlaneMap, n: int) -> np.ndarray:
     return plane.to_latent(prior_grid(n))
 
 
-def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 1000, labels: np.ndarray | None = None) -> np.ndarray:
+def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 1000, labels: np.ndarray | None = None,
+                 after_chunk: Callable[[], None] | None = None) -> np.ndarray:
     """The posterior means mu of q(z|x) for uint8 images [N, C, H, W] -> float32 [N, D] (a CVAE's q(z|x, y)
-    with the images' `labels`).
+    with the images' `labels`). `after_chunk` is called after each chunk (it may raise to abandon the work).
 
     Runs in eval mode without gradients, in chunks, on the model's device; restores the training mode.
     """
@@ -161,6 +163,8 @@ def encode_means(vae: torch.nn.Module, images_uint8: np.ndarray, chunk: int = 10
                 y = None if labels is None else torch.tensor(np.asarray(labels[start : start + chunk]), device=device)
                 mu, _ = vae.encode(x, y)
                 means.append(mu.detach().to("cpu", torch.float32).numpy())
+                if after_chunk is not None:
+                    after_chunk()
     finally:
         vae.train(was_training)
     if not means:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,13 +104,16 @@ class PriorTrainer:
     device = torch.device("cpu")
 
     def __init__(self, vae: torch.nn.Module, data: ImageSet, settings: PriorSettings = PriorSettings(),
-                 config: PriorConfig | None = None) -> None:
+                 config: PriorConfig | None = None, after_chunk: Callable[[], None] | None = None) -> None:
+        """`after_chunk` is called between chunks of images encoded (it may raise to abandon the work)."""
         self.settings = settings
         self.config = config or prior_config_for(vae.config, data)
         self.rng = seed_everything(settings.seed)
         labels_for_vae = (lambda labels: labels) if vae.config.conditional else (lambda labels: None)
-        self.train_z = torch.from_numpy(encode_means(vae, data.train_images, labels=labels_for_vae(data.train_labels)))
-        self.test_z = torch.from_numpy(encode_means(vae, data.test_images, labels=labels_for_vae(data.test_labels)))
+        self.train_z = torch.from_numpy(encode_means(vae, data.train_images, labels=labels_for_vae(data.train_labels),
+                                                     after_chunk=after_chunk))
+        self.test_z = torch.from_numpy(encode_means(vae, data.test_images, labels=labels_for_vae(data.test_labels),
+                                                    after_chunk=after_chunk))
         self.train_y = torch.from_numpy(np.asarray(data.train_labels, dtype=np.int64))
         self.test_y = torch.from_numpy(np.asarray(data.test_labels, dtype=np.int64))
         if len(self.train_z) < 2:

@@ -21,7 +21,7 @@ from latentlab.core.history import History
 from latentlab.core.latent_prior import HELDOUT_EVERY, PriorSettings, PriorTrainer, check_usable_vae, vae_fingerprint
 from latentlab.core.messages import HistorySnapshot, PriorStarted
 from latentlab.core.prior_checkpoint import SHORT, PriorCheckpoint, save_prior
-from latentlab.core.run_loop import EvaluateEachEpoch, RunControl, RunLoop
+from latentlab.core.run_loop import EvaluateEachEpoch, RunControl, RunLoop, StoppedWhileBuilding
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,15 +58,21 @@ class PriorRunDriver(RunLoop):
                 f"the prior being continued was trained on the VAE with weights sha256 {resume.vae_sha256[:SHORT]}, but "
                 f"{plan.vae_name} has sha256 {self.vae_sha256[:SHORT]}: continue it with the VAE it was trained on"
             )
-        if self.control.stop_requested:
-            return None
         vae = plan.vae.build_model()
         vae.requires_grad_(False)
-        trainer = PriorTrainer(vae, plan.data, plan.settings, config=resume.config if resume is not None else None)
+        try:  # encoding a large set takes seconds: Stop does not wait for it
+            trainer = PriorTrainer(vae, plan.data, plan.settings, config=resume.config if resume is not None else None,
+                                   after_chunk=self._stop_if_asked)
+        except StoppedWhileBuilding:
+            return None
         if resume is not None:
             history = History.from_dict(resume.history.to_dict()) if resume.history is not None else None
             trainer.restore(resume.step, resume.model_state, resume.optimizer_state, resume.rng_state, history)
         return trainer
+
+    def _stop_if_asked(self) -> None:
+        if self.control.stop_requested:
+            raise StoppedWhileBuilding()
 
     def _info(self, trainer: PriorTrainer) -> PriorStarted:
         resumed = self.plan.resume

@@ -26,7 +26,7 @@ from latentlab.core.gan_alarms import GanWatch
 from latentlab.core.history import History
 from latentlab.core.messages import HistorySnapshot, RunInfo, TimelineChanged
 from latentlab.core.precision import precision_for
-from latentlab.core.run_loop import EvaluateEachEpoch, Evaluation, RunControl, RunLoop
+from latentlab.core.run_loop import EvaluateEachEpoch, Evaluation, RunControl, RunLoop, StoppedWhileBuilding
 from latentlab.core.schedule import SettingChange
 from latentlab.core.timeline import Timeline, make_entry
 from latentlab.core.training import GANTrainer, Trainer, make_trainer
@@ -45,10 +45,6 @@ class RunPlan:
     out: Path | None = None  # periodic and final saves go here (the CLI); None: only the saves asked for
     save_every: float | None = None  # seconds between periodic saves to `out`
     conditional: bool = False  # condition the model on the data's classes (known once the data is loaded)
-
-
-class _Stopped(Exception):
-    """Raised from the loading progress callback to abandon loading when stop is requested."""
 
 
 class RunDriver(RunLoop):
@@ -83,7 +79,7 @@ class RunDriver(RunLoop):
                 with self.parallel.main_first():  # one download or dataset build per machine
                     self.data = load_data(plan.data_spec, plan.data_dir, channels=mc.channels, image_size=mc.image_size,
                                           seed=tc.seed, progress=self._loading_progress)
-            except _Stopped:
+            except StoppedWhileBuilding:
                 return None
         if self.control.stop_requested:
             return None
@@ -102,7 +98,7 @@ class RunDriver(RunLoop):
 
     def _loading_progress(self, text: str) -> None:
         if self.control.stop_requested:
-            raise _Stopped()
+            raise StoppedWhileBuilding()
         self.on_status(text)
 
     def _info(self, trainer: Trainer) -> RunInfo:

@@ -174,6 +174,11 @@ class EvaluateEachEpoch:
             trainer.reset_clock()  # images/s measures training, not evaluation
 
 
+class StoppedWhileBuilding(Exception):
+    """Raised from a progress callback while a run is being built (data loading, encoding) to abandon it when
+    stop is requested."""
+
+
 class RunLoop:
     """Owns one run's step loop, evaluation, saves and final report; a subclass builds its trainer and says
     what the run announces, records, writes and hands back at the end.

@@ -132,3 +132,11 @@ def _wait_for(condition, timeout=30.0):
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_stop_during_the_encoding_of_the_codes_abandons_it(vae_and_set):
+    vae, data = vae_and_set
+    control = RunControl()
+    control.stop()  # as if Stop came while the VAE's training images were being encoded
+    messages = list(PriorRunDriver(PriorPlan(vae, data), control).run())
+    assert len(messages) == 1 and messages[0].reason == "stopped" and messages[0].checkpoint is None
