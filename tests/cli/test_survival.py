@@ -99,3 +99,23 @@ def test_a_gan_at_learning_rate_50_is_a_divergence_not_a_success(tmp_path, capsy
     last = err.strip().splitlines()[-1]
     assert last.startswith("latentlab: error: diverged: the ") and "learning rate too high?" in last
     assert f"nothing was written to {out}" in last and not out.exists()
+
+
+def test_sigterm_saves_a_latent_prior_that_resume_continues(tmp_path):
+    from latentlab.core.prior_checkpoint import load_prior
+
+    vae, prior = tmp_path / "vae.safetensors", tmp_path / "prior.safetensors"
+    assert main(["train", "--data", str(image_folder(tmp_path / "data")), "--steps", "20", "--batch-size", "16",
+                 "--latent-dim", "2", "--out", str(vae)]) == 0
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-m", "latentlab", "train", "--model", "latent-diffusion", "--vae", str(vae),
+                              "--steps", "1000000", "--save-every", "3600", "--out", str(prior)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for_line(child, "noise MSE")
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == EXIT_TERMINATED
+    assert "interrupted at step" in child.stderr.read()
+    saved = load_prior(prior)
+    assert saved.step > 0 and saved.optimizer_state is not None
+    assert main(["train", "--resume", str(prior), "--steps", str(saved.step + 5)]) == 0
+    assert load_prior(prior).step == saved.step + 5
