@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.core.errors import LatentlabError, PriorFileGiven
+from latentlab.core.errors import LatentlabError
 from latentlab.core.kinds import DEFAULT_KIND, ModelKind, kind_of  # light: no torch before the first paint
 from latentlab.gui.autosave import AUTOSAVE_EVERY_S, AutosaveStore
 from latentlab.gui.background import BackgroundJobs
@@ -24,7 +24,7 @@ from latentlab.gui.datasets import data_label
 from latentlab.gui.decoder import LatentDecoder
 from latentlab.gui.examples import Examples
 from latentlab.gui.explorer import Explorer
-from latentlab.gui.file_dialogs import checkpoint_to_open, checkpoint_to_save, png_to_save, warn
+from latentlab.gui.file_dialogs import warn
 from latentlab.gui.first_paint import FirstPaint, import_deferred_modules
 from latentlab.gui.meters import MetersService
 from latentlab.gui import run_status
@@ -44,21 +44,23 @@ from latentlab.gui.widgets.steering_panel import SteeringPanel
 from latentlab.gui.widgets.timeline_bar import TimelineBar
 from latentlab.gui.window_layout import central_widget, controls_column, grid_bar, panel, row, titled
 from latentlab.gui.window_menus import build_menus, build_tools
-from latentlab.gui.window_prior import open_prior, wire_prior
+from latentlab.gui.window_prior import wire_prior
+from latentlab.gui.window_files import WindowFileActions
+from latentlab.gui.window_run import WindowRunMessages
 from latentlab.gui.window_steering import wire_steering
 
 if TYPE_CHECKING:
-    from latentlab.core.checkpoint import Checkpoint
     from latentlab.core.data import ImageSet
-    from latentlab.core.messages import HeldOutReport, LatentSnapshot, RunEnd, RunInfo, StepBatch, WeightsSnapshot
+    from latentlab.core.messages import RunInfo, WeightsSnapshot
     from latentlab.gui.compare_view import CompareDialog
     from latentlab.gui.run_analysis import Intervals
 
 DEFAULT_SIZE = (1400, 900)
 
 
-class MainWindow(QtWidgets.QMainWindow):
-    """The lab. `data` (an ImageSet) replaces whatever dataset is selected: tests train on tiny sets."""
+class MainWindow(WindowFileActions, WindowRunMessages, QtWidgets.QMainWindow):
+    """The lab. `data` (an ImageSet) replaces whatever dataset is selected: tests train on tiny sets. Its file
+    actions are in window_files.py, how it follows the current run in window_run.py."""
 
     def __init__(
         self,
@@ -83,6 +85,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._data_dir = data_dir
         self._on_fatal = on_fatal
         self.show_dialogs = True
+        self.closing = False  # set as closeEvent starts: what a stopping run says then is not drawn
         self.errors: list[str] = []  # every message shown by show_error, for tests and the log
         self.saved_paths: list[str] = []
         self.opened_paths: list[str] = []  # checkpoints opened (with saved_paths: where a prior's VAE may be found)
@@ -160,20 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.after_first_paint(import_deferred_modules)
 
     def _connect(self) -> None:
-        s = self.session
-        s.status.connect(self.set_status)
-        s.started.connect(self._on_started)
-        s.progress.connect(self._on_progress)
-        self.plot_feed.flushed.connect(lambda last: self.status_bar.show_counters(last, self.session.state == RUNNING))
-        s.latents.connect(self._on_latents)
-        s.weights.connect(self._on_weights)
-        s.heldout.connect(self._on_heldout)
-        s.diverged.connect(self._on_diverged)
-        s.failed.connect(self._on_failed)
-        s.saved.connect(self._on_saved)
-        s.save_failed.connect(self.show_error)
-        s.ended.connect(self._on_ended)
-        s.state_changed.connect(self._on_state)
+        self._connect_run()
 
         c = self.controls
         c.kind_changed.connect(self.switch_kind)
@@ -276,62 +266,6 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.set_status(f"{kind.upper()} selected: press Train to start")
 
-    def save_checkpoint(self, path: str | Path) -> None:
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".safetensors")
-        self.session.save(str(path), extra=self.tools_host.extras())
-
-    def open_checkpoint(self, path: str | Path) -> bool:
-        """Show a checkpoint (curves, decoder, grid) and get it ready to continue training (paused); a latent
-        prior's opens in the Prior tab over the VAE on screen."""
-        from latentlab.core.checkpoint import load_checkpoint
-
-        try:
-            checkpoint = load_checkpoint(path)
-            checkpoint.build_model()  # refuses weights that do not fit before anything changes
-        except PriorFileGiven:
-            return open_prior(self, str(path))
-        except LatentlabError as exc:
-            self.show_error(str(exc))
-            return False
-        self.show_checkpoint(checkpoint)
-        self.opened_paths.append(str(path))
-        if self.autosave is not None:
-            self.autosave.adopt(path, checkpoint.step)
-        self.set_status(f"opened {path}: {checkpoint.model_config.kind.upper()} after {checkpoint.step:,} steps; "
-                        "press Resume to continue")
-        for warning in checkpoint.warnings:  # a damaged timeline: the rest opened
-            self.show_error(warning)
-        return True
-
-    def show_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Make a loaded checkpoint (a file, or a shipped example) the current model, paused."""
-        from latentlab.core.messages import WeightsSnapshot
-
-        self.session.stop()
-        mc, tc = checkpoint.model_config, checkpoint.train_config
-        self.controls.apply_configs(mc, tc, checkpoint.data_spec if self._data is None else None)
-        self._show_new_model(mc.kind)
-        if checkpoint.history is not None:
-            self.loss_plot.set_history(checkpoint.history)
-        self.tools_host.load_extras(checkpoint.extra)
-        self._step = checkpoint.step
-        self.status_bar.show_step(checkpoint.step)
-        self._on_weights(WeightsSnapshot(checkpoint.step, mc, checkpoint.model_state))
-        self.replay.set_model(mc)
-        self.replay.set_entries(checkpoint.timeline, checkpoint.step)
-        self.session.open(checkpoint, self._data_dir, data=self._data)
-
-    def export_grid(self, path: str | Path) -> bool:
-        try:
-            written = self.grid.save_png(path)
-        except LatentlabError as exc:
-            self.show_error(str(exc))
-            return False
-        self.set_status(f"saved the grid to {written}")
-        return True
-
     def set_status(self, text: str) -> None:
         self.status_bar.show_message(text)
 
@@ -354,104 +288,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._compare = show_compare(self, self._compare, self._run_data, self._info, self._last_weights,
                                      self._data_dir, self.jobs)
         return self._compare
-
-    def save_checkpoint_dialog(self) -> None:
-        if path := checkpoint_to_save(self, f"{self._kind}-step{self._step}.safetensors"):
-            self.save_checkpoint(path)
-
-    def open_checkpoint_dialog(self) -> None:
-        if path := checkpoint_to_open(self):
-            self.open_checkpoint(path)
-
-    def export_grid_dialog(self) -> None:
-        if path := png_to_save(self, "Export grid", f"{self._kind}-grid.png"):
-            self.export_grid(path)
-
-    # -- session signals ------------------------------------------------------------------------------
-    def _on_started(self, info: RunInfo) -> None:
-        self._info = info
-        self._run_data = self.session.run_data
-        self.tools_host.set_run_info(info, self._run_data)
-        self.controls.set_run_info(run_status.data_summary(info))
-        self.loss_plot.set_model(info.model_config.kind)  # its curves again after a latent prior's run
-        if info.history is not None:
-            self.loss_plot.set_history(info.history)
-        if self._run_data is not None:
-            self.meters.start_run(self._run_data)
-        self.status_bar.show_device(info.device)
-        self._step = info.step
-        self.status_bar.show_step(info.step)
-        for line in run_status.started(info):
-            self.set_status(line)
-
-    def _on_progress(self, batch: StepBatch) -> None:
-        self.plot_feed.add(batch)
-        self.alarm_banner.set_alarms(batch.alarms)
-        self._step = batch.step  # the status bar follows the plot, at its pace (PlotFeed.flushed)
-
-    def _on_latents(self, snapshot: LatentSnapshot) -> None:
-        if self.model_kind.has_encoder and not self.replay.holds_latents(snapshot):
-            self._show_latents(snapshot)
-
-    def _show_latents(self, snapshot: LatentSnapshot) -> None:
-        """Latents of the live model or of a timeline snapshot being viewed."""
-        self.tools_host.set_latents(snapshot)
-        self.explorer.latents_arrived(snapshot)
-        self.plane_maps.latents_arrived()
-        self.projection.latents_arrived(snapshot)
-
-    def _on_weights(self, snapshot: WeightsSnapshot) -> None:
-        if snapshot.model_config.kind != self._kind:
-            return
-        self._last_weights = snapshot
-        self.meters.offer(snapshot)
-        self.plane_maps.weights_arrived(snapshot)
-        if not self.replay.holds_weights(snapshot):
-            self._show_weights(snapshot)
-
-    def _show_weights(self, snapshot: WeightsSnapshot) -> None:
-        """Weights of the live model or of a timeline snapshot being viewed: every view decodes with them."""
-        try:
-            self.decoder.load(snapshot.model_config, snapshot.state)
-        except LatentlabError as exc:
-            self.show_error(str(exc))
-            return
-        self.tools_host.notify_model()
-        self.explorer.weights_loaded()
-
-    def _on_heldout(self, report: HeldOutReport) -> None:
-        self.loss_plot.add_heldout(report.step, report.metrics)
-        self.set_status(run_status.heldout(self._kind, report))
-
-    def _on_diverged(self, message: str) -> None:
-        self.show_error(f"Training stopped: {message}.\n\n{run_status.DIVERGED_ADVICE}")
-
-    def _on_failed(self, message: str, trace: str) -> None:
-        self.show_error(message, trace)
-
-    def _on_saved(self, path: str) -> None:
-        self.saved_paths.append(path)
-        if self.autosave is not None and self.autosave.is_ours(path):
-            self.set_status(f"autosaved the run to {path}")
-        else:
-            self.set_status(f"saved checkpoint {path}")
-
-    def _on_ended(self, end: RunEnd) -> None:
-        if (line := run_status.ended(end)) is not None:
-            self.set_status(line)
-        self.status_bar.show_rate("")
-        last = self._last_weights
-        if end.checkpoint is not None and (last is None or last.step != end.step):
-            # A stopped run's last steps came after its last weight snapshot: show exactly what Save writes.
-            from latentlab.core.messages import WeightsSnapshot
-
-            self._on_weights(WeightsSnapshot(end.step, end.checkpoint.model_config, end.checkpoint.model_state))
-
-    def _on_state(self, state: str) -> None:
-        self.controls.set_run_state(state, own_run=self.session.learning_prior)
-        self.plot_feed.set_running(state == RUNNING)
-        if state == PAUSED:
-            self.status_bar.show_rate("paused")
 
     def _on_data_changed(self, spec: str) -> None:
         self._update_title()
@@ -506,6 +342,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.jobs.close()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.closing = True
         self.hide()  # look closed at once; the worker may need a moment to finish its step
         if self.autosave is not None:
             self.autosave.timer.stop()

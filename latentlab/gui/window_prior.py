@@ -104,6 +104,8 @@ def _on_heldout(window: MainWindow, report: HeldOutReport) -> None:
 
 
 def _on_ended(window: MainWindow, end: RunEnd) -> None:
+    if window.closing:  # the prior learnt so far goes with the window: nothing to draw
+        return
     window.tools.tool("Prior").run_ended(end)
     vae = window.session.last_checkpoint
     if end.reason == "failed" and end.step == 0 and vae is not None:  # nothing learnt: the VAE's curves again
