@@ -25,7 +25,8 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                  "file or an image folder")
     parser = commands.add_parser("train", help="train a VAE, a GAN or a VAE's latent-diffusion prior headless and write a checkpoint")
     parser.add_argument("--model", choices=(*KINDS, LATENT_PRIOR), help=f"default: {DEFAULT_KIND}")
-    parser.add_argument("--vae", metavar="FILE", help="--model latent-diffusion: the trained VAE whose prior it learns")
+    parser.add_argument("--vae", metavar="FILE", help="--model latent-diffusion: the trained VAE whose prior it learns "
+                        "(continuing a prior with --resume: where its VAE is now, if it moved)")
     parser.add_argument("--data", metavar="SPEC", help=data_help)
     parser.add_argument("--data-dir", metavar="DIR", help="where named sets live (default: the user cache dir)")
     add_shape_options(parser)
