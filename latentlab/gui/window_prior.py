@@ -24,7 +24,8 @@ def wire_prior(window: MainWindow) -> None:
     session, tool = window.session, window.tools.tool("Prior")
     tool.find_vae_file = lambda sha256: vae_file_of(window, sha256)
     tool.learn_requested.connect(lambda settings: learn_prior(window, settings))
-    tool.save_requested.connect(lambda path: session.save_prior(path) or tool.save(path))
+    tool.save_requested.connect(
+        lambda path: session.save_prior(path) or window.show_error(f"could not save {path}: the prior's run has ended"))
     session.prior_started.connect(lambda started: _on_started(window, started))
     session.prior_progress.connect(lambda batch: _on_progress(window, batch))
     session.prior_heldout.connect(lambda report: _on_heldout(window, report))
@@ -35,6 +36,7 @@ def wire_prior(window: MainWindow) -> None:
 def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     """Stop the VAE's run and learn its prior in the training thread; False (with the reason shown) if there is
     no trained VAE with its data to learn from."""
+    from latentlab.core.latent_prior import vae_fingerprint
     from latentlab.core.prior_driver import PriorPlan
 
     session = window.session
@@ -52,8 +54,6 @@ def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     window.plot_feed.clear()
     window.loss_plot.clear()
     window.loss_plot.set_model(LATENT_PRIOR)
-    from latentlab.core.latent_prior import vae_fingerprint
-
     session.start_prior(PriorPlan(vae, data, settings, vae_name=f"the window's VAE (step {vae.step:,})",
                                   vae_path=vae_file_of(window, vae_fingerprint(vae.model_state)), data_spec=vae.data_spec))
     window.set_status(f"learning the prior of the VAE at step {vae.step:,}: encoding its training images…")
