@@ -67,7 +67,11 @@ class PriorRunDriver(RunLoop):
             return None
         if resume is not None:
             history = History.from_dict(resume.history.to_dict()) if resume.history is not None else None
-            trainer.restore(resume.step, resume.model_state, resume.optimizer_state, resume.rng_state, history)
+            try:
+                trainer.restore(resume.step, resume.model_state, resume.optimizer_state, resume.rng_state, history)
+            except (KeyError, ValueError, RuntimeError, TypeError):
+                raise CheckpointError("the prior being continued has an optimizer or generator state that does not fit it: "
+                                      "the file was edited or damaged; learn a new prior") from None
         return trainer
 
     def _stop_if_asked(self) -> None:

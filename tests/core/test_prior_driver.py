@@ -140,3 +140,15 @@ def test_stop_during_the_encoding_of_the_codes_abandons_it(vae_and_set):
     control.stop()  # as if Stop came while the VAE's training images were being encoded
     messages = list(PriorRunDriver(PriorPlan(vae, data), control).run())
     assert len(messages) == 1 and messages[0].reason == "stopped" and messages[0].checkpoint is None
+
+
+def test_a_continued_run_with_a_damaged_generator_state_is_one_line(vae_and_set):
+    from dataclasses import replace
+
+    vae, data = vae_and_set
+    driver = PriorRunDriver(PriorPlan(vae, data, PriorSettings(steps=3)))
+    for _ in driver.run():
+        pass
+    damaged = replace(driver.end.checkpoint, rng_state=torch.zeros(7, dtype=torch.uint8))
+    with pytest.raises(CheckpointError, match="does not fit it: the file was edited or damaged"):
+        list(PriorRunDriver(PriorPlan(vae, data, PriorSettings(steps=6), resume=damaged)).run())
