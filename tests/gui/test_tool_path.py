@@ -14,6 +14,7 @@ def test_a_recorded_drag_becomes_an_evenly_paced_gif(qtbot, window, tmp_path):
     train_until(qtbot, window, steps=5)
     window.stop()
     qtbot.waitUntil(lambda: not window.session.active, timeout=WAIT_MS)
+    window.resize(1800, 1000)  # the plane beside the open tools dock wide enough for a drag measured in pixels
     window.tools.show_tool("Path")
     tool = window.tools.tool("Path")
     host = window.tools_host

@@ -175,13 +175,13 @@ class LatentScatter(QtWidgets.QWidget):
         if mode not in TITLES:
             raise ValueError(f"unknown mode {mode!r}: use {ENCODED!r} or {NOISE_PLANE!r}")
         self._mode = mode
-        self._plot.setTitle(TITLES[mode], color=style.FOREGROUND, size=style.TITLE_SIZE)
+        style.set_title(self._plot, TITLES[mode])
         self._legend.setVisible(mode == ENCODED and bool(self._class_names))
         self._update_hint()
 
     def set_title(self, text: str) -> None:
         """Another title for the same mode (a CVAE's plane holds styles, not classes)."""
-        self._plot.setTitle(text, color=style.FOREGROUND, size=style.TITLE_SIZE)
+        style.set_title(self._plot, text)
 
     @property
     def title(self) -> str:

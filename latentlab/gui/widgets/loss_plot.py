@@ -144,7 +144,7 @@ class LossPlot(QtWidgets.QWidget):
         for plot, item in self._placed:
             plot.removeItem(item)
         self._layout = layout
-        self._main.setTitle(layout.title, color=style.FOREGROUND, size=style.TITLE_SIZE)
+        style.set_title(self._main, layout.title)
         style.axis_label(self._main, "left", layout.main_axis)
         if layout.lower:
             self._main.showLabel("bottom", False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import colorsys
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # matplotlib's tab10, then the light halves of tab20: distinguishable on black, familiar from papers.
 TAB10 = (
@@ -60,10 +60,29 @@ def label_colors(n: int) -> list[QtGui.QColor]:
     return colors
 
 
+def set_title(plot: pg.PlotItem, title: str) -> None:
+    plot.setTitle(title, color=FOREGROUND, size=TITLE_SIZE)
+
+
+def _let_title_shrink(label: pg.LabelItem) -> None:
+    """pyqtgraph makes a title's text width its label's minimum width, and so the whole plot's: a long title in a
+    narrow panel (the latent tools dock open) pushed the right part of the plot out of sight. The title is cut
+    instead."""
+    def update_min() -> None:
+        pg.LabelItem.updateMin(label)
+        label.setMinimumWidth(0)
+        label._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (0, label._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1])
+        label.updateGeometry()
+
+    label.updateMin = update_min  # called by setText and every resize
+    update_min()
+
+
 def style_plot(plot: pg.PlotItem, title: str = "") -> None:
     """Readable axes, a faint grid, a title: the look every plot in the lab shares."""
+    _let_title_shrink(plot.titleLabel)
     if title:
-        plot.setTitle(title, color=FOREGROUND, size=TITLE_SIZE)
+        set_title(plot, title)
     font = QtGui.QFont()
     font.setPointSizeF(9.0)
     for name in ("left", "bottom", "right", "top"):
