@@ -1,6 +1,6 @@
 """The window's wiring of the latent prior's run: "Learn the prior" stops the VAE's run, takes its last checkpoint
 (what Save writes, so the prior pairs with the saved VAE) and the run's images, and starts a PriorRunDriver in
-the training thread. While it runs, the main loss plot shows its noise-prediction error and the controls act on
+the training thread (continuing the prior the tab holds when it was stopped early for this VAE). While it runs, the main loss plot shows its noise-prediction error and the controls act on
 it; the Prior tab follows it and holds the prior once it ends. Continuing the VAE afterwards brings its curves
 back."""
 
@@ -36,7 +36,9 @@ def wire_prior(window: MainWindow) -> None:
 def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     """Stop the VAE's run and learn its prior in the training thread; False (with the reason shown) if there is
     no trained VAE with its data to learn from."""
-    from latentlab.core.latent_prior import vae_fingerprint
+    from dataclasses import replace
+
+    from latentlab.core.latent_prior import PriorSettings, vae_fingerprint
     from latentlab.core.prior_driver import PriorPlan
 
     session = window.session
@@ -51,13 +53,26 @@ def learn_prior(window: MainWindow, settings: PriorSettings) -> bool:
     if vae is None:
         window.show_error("Learn the prior: train a VAE or open a VAE checkpoint first")
         return False
+    sha256 = vae_fingerprint(vae.model_state)
+    resume = _continuable(window.tools.tool("Prior").checkpoint, sha256, settings.steps)
+    if resume is not None:  # like Train: a prior stopped early (or asked for more steps) goes on where it was
+        settings = replace(PriorSettings.from_dict(resume.settings), steps=settings.steps)
     window.plot_feed.clear()
     window.loss_plot.clear()
     window.loss_plot.set_model(LATENT_PRIOR)
     session.start_prior(PriorPlan(vae, data, settings, vae_name=f"the window's VAE (step {vae.step:,})",
-                                  vae_path=vae_file_of(window, vae_fingerprint(vae.model_state)), data_spec=vae.data_spec))
-    window.set_status(f"learning the prior of the VAE at step {vae.step:,}: encoding its training images…")
+                                  vae_path=vae_file_of(window, sha256), data_spec=vae.data_spec, resume=resume))
+    what = f"continuing the prior from step {resume.step:,}" if resume is not None else "learning the prior"
+    window.set_status(f"{what} of the VAE at step {vae.step:,}: encoding its training images…")
     return True
+
+
+def _continuable(prior, sha256: str, steps: int):
+    """The prior the tab holds if a new run should continue it: learnt for these VAE weights, with its optimizer
+    state, and fewer steps done than now asked for; else None (learn anew)."""
+    if prior is None or prior.vae_sha256 != sha256 or prior.optimizer_state is None or prior.step >= steps:
+        return None
+    return prior
 
 
 def vae_file_of(window: MainWindow, sha256: str) -> str:
@@ -86,6 +101,8 @@ def open_prior(window: MainWindow, path: str) -> bool:
 
 def _on_started(window: MainWindow, started: PriorStarted) -> None:
     window.tools.tool("Prior").run_started(started)
+    if started.history is not None:  # a continued prior: its curve so far
+        window.loss_plot.set_history(started.history)
     window.status_bar.show_device("cpu")
     window.status_bar.show_step(started.step)
     window.set_status(f"learning the prior: {started.total_steps:,} steps over {started.n_codes:,} codes "

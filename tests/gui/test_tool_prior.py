@@ -99,6 +99,14 @@ def test_pause_step_save_and_stop_act_on_the_priors_run(qtbot, window, tmp_path)
     assert session.state == "idle" and tool.checkpoint.step == at + 1 and "stopped early" in tool.summary.text()
     assert session.threads_alive() == 0
 
+    tool.steps_spin.setValue(100)  # the fewest it offers; more than were done
+    with qtbot.waitSignal(tool.learned, timeout=WAIT_MS):
+        with qtbot.waitSignal(session.prior_started, timeout=WAIT_MS) as started:
+            tool.learn()  # like Train: the prior stopped early goes on where it was
+    assert started.args[0].step == at + 1 and tool.checkpoint.step == 100
+    steps, _ = window.loss_plot.curve_data("loss")
+    assert steps[0] == 1 and steps[-1] == 100  # its whole curve, from before the stop
+
 
 def test_the_gan_view_has_no_prior_to_learn(qtbot, window):
     window.switch_kind("gan")
