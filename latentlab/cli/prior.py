@@ -96,6 +96,7 @@ def train_prior(args: argparse.Namespace) -> int:
             raise LatentlabError(f"{flag} does not apply to --model latent-diffusion: its shape follows the VAE; "
                                  "use --steps, --batch-size, --lr and --seed")
     resumed, vae_checkpoint, vae_path = _prior_and_vae(args)
+    settings = _prior_settings(args, resumed)  # refusals before any data is loaded
     out = Path(args.out or args.resume)
     check_writable(out)
     import torch
@@ -105,7 +106,7 @@ def train_prior(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     progress = Progress()
     spec, data = load_checkpoint_data(vae_checkpoint, args.data, args.data_dir, progress=progress.line)
-    plan = PriorPlan(vae_checkpoint, data, _prior_settings(args, resumed), vae_name=f"--vae {vae_path}",
+    plan = PriorPlan(vae_checkpoint, data, settings, vae_name=f"--vae {vae_path}",
                      vae_path=str(Path(vae_path).resolve()), data_spec=spec, resume=resumed, out=out, save_every=args.save_every)
     driver = PriorRunDriver(plan)
     diverged = None
