@@ -21,7 +21,7 @@ from latentlab.core.history import History
 from latentlab.core.latent_prior import HELDOUT_EVERY, PriorSettings, PriorTrainer, check_usable_vae, vae_fingerprint
 from latentlab.core.messages import HistorySnapshot, PriorStarted
 from latentlab.core.prior_checkpoint import SHORT, PriorCheckpoint, save_prior
-from latentlab.core.run_loop import EvaluateEachEpoch, RunControl, RunLoop, StoppedWhileBuilding
+from latentlab.core.run_loop import InlineEvaluation, RunControl, RunLoop, StoppedWhileBuilding
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +44,7 @@ class PriorRunDriver(RunLoop):
     once built."""
 
     def __init__(self, plan: PriorPlan, control: RunControl | None = None) -> None:
-        super().__init__(control, EvaluateEachEpoch(every_steps=HELDOUT_EVERY), out=plan.out, save_every=plan.save_every)
+        super().__init__(control, InlineEvaluation(every_steps=HELDOUT_EVERY), out=plan.out, save_every=plan.save_every)
         self.plan = plan
         self.vae_sha256 = ""
 

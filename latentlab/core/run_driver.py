@@ -26,7 +26,7 @@ from latentlab.core.gan_alarms import GanWatch
 from latentlab.core.history import History
 from latentlab.core.messages import HistorySnapshot, RunInfo, TimelineChanged
 from latentlab.core.precision import precision_for
-from latentlab.core.run_loop import EvaluateEachEpoch, Evaluation, RunControl, RunLoop, StoppedWhileBuilding
+from latentlab.core.run_loop import InlineEvaluation, Evaluation, RunControl, RunLoop, StoppedWhileBuilding
 from latentlab.core.schedule import SettingChange
 from latentlab.core.timeline import Timeline, make_entry
 from latentlab.core.training import GANTrainer, Trainer, make_trainer
@@ -62,7 +62,7 @@ class RunDriver(RunLoop):
         on_status: Callable[[str], None] = lambda text: None,
     ) -> None:
         self.parallel = parallel or SingleProcess()
-        super().__init__(control, evaluation or EvaluateEachEpoch(enabled=self.parallel.is_main), out=plan.out,
+        super().__init__(control, evaluation or InlineEvaluation(enabled=self.parallel.is_main), out=plan.out,
                          save_every=plan.save_every, metrics=plan.resume.metrics if plan.resume else None)
         self.plan = plan
         self.on_status = on_status

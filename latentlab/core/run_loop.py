@@ -141,7 +141,7 @@ class Evaluation(Protocol):
     def close(self) -> None: ...
 
 
-class EvaluateEachEpoch:
+class InlineEvaluation:
     """Held-out figures on the training thread after every epoch (or every `every_steps` steps) and at the end.
     Under torchrun only the main process evaluates (the others go on to the next step and wait for it there)."""
 
