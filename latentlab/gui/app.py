@@ -190,8 +190,10 @@ def _close_on_signals(app, window) -> list[int]:
         interrupted = signum == signal.SIGINT
         signalled.append(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED)
         print("latentlab: interrupted" if interrupted else "latentlab: terminated", file=sys.stderr, flush=True)
-        window.close()
-        app.exit(signalled[-1])
+        # Python runs this handler wherever the main thread is in Python code, which may be inside a Qt paint (the
+        # plots paint in Python): closing there destroyed the window under the paint, and Qt printed
+        # "QBackingStore::flush() called for QWidgetWindow ... which does not have a handle". The event loop closes it.
+        QtCore.QTimer.singleShot(0, lambda: (window.close(), app.exit(signalled[-1])))
 
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
 
